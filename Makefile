@@ -1,0 +1,31 @@
+# Two commands do all set-up: `make run` and `make test`. Each creates .venv on first use.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# CPU-only torch by default; set TORCH_SPEC or TORCH_INDEX to pick another build (see README).
+TORCH_SPEC ?= torch==2.13.0
+TORCH_INDEX ?=
+SAMPLE_QUESTION ?= What did NATO propose to Russia?
+
+.PHONY: run test lint bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet "$(TORCH_SPEC)" $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+run: $(BIN)/.installed
+	$(BIN)/article-qa demo
+
+test: $(BIN)/.installed
+	$(BIN)/ruff check qa embeddings tests benchmarks $(wildcard app.py)
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q
+
+bench: $(BIN)/.installed
+	$(BIN)/python benchmarks/retrieval.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

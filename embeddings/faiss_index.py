@@ -1,0 +1,67 @@
+"""Exact inner-product search over normalised vectors with FAISS, ids mapped to the caller's rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from embeddings.base import Neighbor, Vectors
+
+
+class FaissIndex:
+    """A flat inner-product index (cosine similarity on unit vectors) keyed by int64 ids."""
+
+    def __init__(self, dim: int, index: faiss.Index | None = None) -> None:
+        self.dim = dim
+        # IndexIDMap2 keeps our ids (chunk rows) and can hand vectors back for re-scoring.
+        self._index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+
+    def __len__(self) -> int:
+        return int(self._index.ntotal)
+
+    def add(self, ids: list[int], vectors: Vectors) -> None:
+        """Add vectors under the given ids (which must not be in the index already)."""
+        matrix = self._as_matrix(vectors)
+        if matrix.shape[0] != len(ids):
+            raise ValueError(f"{len(ids)} ids for {matrix.shape[0]} vectors")
+        if ids:
+            self._index.add_with_ids(matrix, np.asarray(ids, dtype=np.int64))
+
+    def remove(self, ids: list[int]) -> int:
+        """Remove the given ids; returns how many were present."""
+        if not ids:
+            return 0
+        selector = faiss.IDSelectorBatch(np.asarray(ids, dtype=np.int64))
+        return int(self._index.remove_ids(selector))
+
+    def search(self, query: Vectors, k: int) -> list[Neighbor]:
+        """The ``k`` nearest ids to one query vector, best first (fewer if the index is smaller)."""
+        k = min(k, len(self))
+        if k <= 0:
+            return []
+        scores, ids = self._index.search(self._as_matrix(query), k)
+        # FAISS pads with id -1 when it finds fewer than k; never let those out.
+        return [Neighbor(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i != -1]
+
+    def scores(self, query: Vectors, ids: list[int]) -> list[float]:
+        """Inner product of the query with the stored vectors of ``ids`` (which must be present)."""
+        if not ids:
+            return []
+        stored = np.stack([self._index.reconstruct(int(i)) for i in ids])
+        return [float(s) for s in stored @ self._as_matrix(query)[0]]
+
+    def save(self, path: Path) -> None:
+        faiss.write_index(self._index, str(path))
+
+    @classmethod
+    def load(cls, path: Path) -> FaissIndex:
+        index = faiss.read_index(str(path))
+        return cls(int(index.d), index)
+
+    def _as_matrix(self, vectors: Vectors) -> Vectors:
+        matrix = np.ascontiguousarray(np.atleast_2d(vectors), dtype=np.float32)
+        if matrix.shape[1] != self.dim:
+            raise ValueError(f"vectors have dimension {matrix.shape[1]}, index has {self.dim}")
+        return matrix

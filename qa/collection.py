@@ -1,0 +1,248 @@
+"""A collection is a folder: FAISS index, SQLite store, BM25 folder and manifest.json.
+
+Writes go to a staging copy of the folder that replaces the live one only when complete,
+so a crash or Ctrl-C mid-ingest leaves the previous collection intact and loadable.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from embeddings import Embedder, FaissIndex
+from qa.errors import CollectionCorrupt, CollectionMismatch, CollectionNotFound, InvalidInput
+from qa.lexical import LexicalIndex
+from qa.settings import ChunkSettings
+from qa.store import Store
+
+logger = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+VECTORS = "vectors.faiss"
+DATABASE = "articles.sqlite"
+BM25_DIR = "bm25"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_LIBRARIES = ("sentence-transformers", "torch", "transformers", "faiss-cpu", "bm25s", "trafilatura", "numpy")
+
+
+def check_name(name: str) -> str:
+    """A collection name is a folder name: letters, digits, '.', '_' and '-'."""
+    if not _NAME.match(name):
+        raise InvalidInput(
+            f"collection name {name!r} is not allowed; "
+            "use letters, digits, '.', '_' or '-' (up to 64, not starting with '.')"
+        )
+    return name
+
+
+def library_versions() -> dict[str, str]:
+    versions = {}
+    for name in _LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+class Collection:
+    """An opened collection: its manifest, store and both indexes, loaded once."""
+
+    def __init__(self, path: Path, manifest: dict[str, Any], store: Store, vectors: FaissIndex, lexical: LexicalIndex):
+        self.path = path
+        self.manifest = manifest
+        self.store = store
+        self.vectors = vectors
+        self.lexical = lexical
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def model(self) -> str:
+        return str(self.manifest["model"])
+
+    @property
+    def chunking(self) -> ChunkSettings:
+        return ChunkSettings(**self.manifest["chunking"])
+
+    @classmethod
+    def open(cls, data_dir: Path, name: str) -> Collection:
+        """Load a collection; raises CollectionNotFound or CollectionCorrupt with what to do."""
+        path = data_dir / check_name(name)
+        _recover(data_dir, name)
+        if not (path / MANIFEST).is_file():
+            existing = ", ".join(list_collections(data_dir)) or "none yet"
+            raise CollectionNotFound(
+                f"no collection {name!r} in {data_dir} (existing: {existing}); "
+                f"create it with `article-qa ingest PATH --collection {name}`"
+            )
+        try:
+            manifest = json.loads((path / MANIFEST).read_text())
+            store = Store(path / DATABASE)
+            vectors = FaissIndex.load(path / VECTORS)
+            lexical = LexicalIndex.load(path / BM25_DIR)
+        except (OSError, ValueError, RuntimeError, KeyError) as error:
+            raise CollectionCorrupt(
+                f"collection {name!r} at {path} cannot be read ({error}); "
+                "rebuild it with `article-qa ingest ... --replace`"
+            ) from error
+        if manifest.get("format") != FORMAT_VERSION:
+            raise CollectionCorrupt(
+                f"collection {name!r} has format {manifest.get('format')}, this version reads {FORMAT_VERSION}; "
+                "rebuild it with --replace"
+            )
+        if len(vectors) != manifest["counts"]["chunks"] or len(lexical) != len(vectors):
+            raise CollectionCorrupt(
+                f"collection {name!r} is inconsistent: manifest says {manifest['counts']['chunks']} chunks, "
+                f"vector index has {len(vectors)}, BM25 has {len(lexical)}; rebuild it with --replace"
+            )
+        return cls(path, manifest, store, vectors, lexical)
+
+    def check_embedder(self, embedder: Embedder) -> None:
+        """Refuse an embedder other than the one the collection was built with."""
+        model, dim = self.manifest["model"], int(self.manifest["dim"])
+        if embedder.name != model or embedder.dim != dim:
+            raise CollectionMismatch(
+                f"collection {self.name!r} was built with model {model!r} (dimension {dim}), "
+                f"not {embedder.name!r} (dimension {embedder.dim}); use --model {model} or rebuild with --replace"
+            )
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def list_collections(data_dir: Path) -> list[str]:
+    if not data_dir.is_dir():
+        return []
+    return sorted(p.name for p in data_dir.iterdir() if not p.name.startswith(".") and (p / MANIFEST).is_file())
+
+
+def read_manifest(data_dir: Path, name: str) -> dict[str, Any]:
+    path = data_dir / check_name(name) / MANIFEST
+    if not path.is_file():
+        raise CollectionNotFound(f"no collection {name!r} in {data_dir}")
+    return dict(json.loads(path.read_text()))
+
+
+def remove_collection(data_dir: Path, name: str) -> None:
+    path = data_dir / check_name(name)
+    if not (path / MANIFEST).is_file():
+        raise CollectionNotFound(f"no collection {name!r} in {data_dir}; `article-qa collections` lists them")
+    trash = Path(tempfile.mkdtemp(prefix=f".{name}.removed-", dir=data_dir))
+    path.rename(trash / name)
+    shutil.rmtree(trash)
+
+
+def new_manifest(
+    name: str, embedder: Embedder, chunking: ChunkSettings, created_at: str | None = None
+) -> dict[str, Any]:
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return {
+        "format": FORMAT_VERSION,
+        "name": name,
+        "model": embedder.name,
+        "dim": embedder.dim,
+        "max_tokens": embedder.max_tokens,
+        "normalized": True,
+        "metric": "inner_product",
+        "chunking": asdict(chunking),
+        "versions": library_versions(),
+        "counts": {"articles": 0, "chunks": 0},
+        "created_at": created_at or now,
+        "built_at": now,
+    }
+
+
+@contextmanager
+def staged(
+    data_dir: Path, name: str, embedder: Embedder, chunking: ChunkSettings, replace: bool
+) -> Iterator[Collection]:
+    """A writable copy of a collection (new if absent or ``replace``) that goes live on clean exit.
+
+    Any exception, KeyboardInterrupt included, discards the copy and leaves the live collection as it was.
+    """
+    live = data_dir / check_name(name)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    _recover(data_dir, name)
+    stage = Path(tempfile.mkdtemp(prefix=f".{name}.staging-", dir=data_dir))
+    try:
+        if (live / MANIFEST).is_file() and not replace:
+            for item in (MANIFEST, DATABASE, VECTORS):
+                shutil.copy2(live / item, stage / item)
+            shutil.copytree(live / BM25_DIR, stage / BM25_DIR)
+            collection = Collection.open(data_dir, name)
+            collection.close()
+            collection.check_embedder(embedder)
+            if collection.chunking != chunking:
+                raise CollectionMismatch(
+                    f"collection {name!r} was chunked with {asdict(collection.chunking)}, not {asdict(chunking)}; "
+                    "drop the chunk options or rebuild with --replace"
+                )
+            manifest = collection.manifest
+            vectors = FaissIndex.load(stage / VECTORS)
+        else:
+            manifest = new_manifest(name, embedder, chunking)
+            vectors = FaissIndex(embedder.dim)
+        store = Store(stage / DATABASE)
+        work = Collection(stage, manifest, store, vectors, LexicalIndex.build([], []))
+        try:
+            yield work
+            _write_indexes(work)
+        finally:
+            store.close()
+        _swap(live, stage)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+
+
+def _write_indexes(work: Collection) -> None:
+    """Rebuild BM25 from the store, save both indexes and the manifest into the staging folder."""
+    work.store.commit()
+    chunks = work.store.chunks()
+    lexical = LexicalIndex.build([c.id for c in chunks], [f"{c.title}\n{c.text}" for c in chunks])
+    shutil.rmtree(work.path / BM25_DIR, ignore_errors=True)
+    lexical.save(work.path / BM25_DIR)
+    work.vectors.save(work.path / VECTORS)
+    if len(work.vectors) != len(chunks):
+        raise CollectionCorrupt(f"internal error: {len(work.vectors)} vectors for {len(chunks)} chunks")
+    work.manifest["counts"] = {"articles": work.store.count_articles(), "chunks": len(chunks)}
+    work.manifest["built_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    work.manifest["versions"] = library_versions()
+    (work.path / MANIFEST).write_text(json.dumps(work.manifest, indent=2) + "\n")
+
+
+def _swap(live: Path, stage: Path) -> None:
+    """Put the staging folder live; the old one is kept aside until the new one is in place."""
+    old = None
+    if live.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{live.name}.old-", dir=live.parent)) / live.name
+        live.rename(old)
+    stage.rename(live)
+    if old is not None:
+        shutil.rmtree(old.parent, ignore_errors=True)
+
+
+def _recover(data_dir: Path, name: str) -> None:
+    """If a crash fell between the two renames of a swap, put the previous collection back."""
+    live = data_dir / name
+    if live.exists() or not data_dir.is_dir():
+        return
+    for aside in sorted(data_dir.glob(f".{name}.old-*/{name}")):
+        if (aside / MANIFEST).is_file():
+            logger.warning("restoring collection %r from %s after an interrupted save", name, aside)
+            aside.rename(live)
+            return

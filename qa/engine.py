@@ -1,0 +1,104 @@
+"""The one code path behind the CLI, the app and the Python API: ingest paths, ask questions."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from embeddings import Embedder, SentenceTransformerEmbedder
+from qa.answering import make_answer
+from qa.collection import Collection, read_manifest
+from qa.errors import CollectionNotFound, NothingToIngest
+from qa.ingest import IngestReport, Progress, ingest
+from qa.readers import read_paths
+from qa.retrieval import Searcher
+from qa.settings import ChunkSettings, SearchSettings, Settings
+from qa.types import Answer
+
+logger = logging.getLogger(__name__)
+
+SAMPLE_ARTICLES = Path(__file__).parent / "samples" / "articles"
+SAMPLE_COLLECTION = "samples"
+
+
+class Engine:
+    """Loads each model and collection once and keeps them for every later question."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self._embedders: dict[str, Embedder] = {}
+        if embedder is not None:
+            self._embedders[embedder.name] = embedder
+        self._searchers: dict[str, Searcher] = {}
+
+    def embedder(self, model: str | None = None) -> Embedder:
+        name = model or self.settings.model
+        if name not in self._embedders:
+            self._embedders[name] = SentenceTransformerEmbedder(name)
+        return self._embedders[name]
+
+    def searcher(self, name: str) -> Searcher:
+        if name not in self._searchers:
+            collection = Collection.open(self.settings.data_dir, name)
+            self._searchers[name] = Searcher(collection, self.embedder(collection.model))
+        return self._searchers[name]
+
+    def ingest_paths(
+        self,
+        paths: Sequence[Path | str],
+        name: str,
+        *,
+        model: str | None = None,
+        chunking: ChunkSettings | None = None,
+        replace: bool = False,
+        progress: Progress | None = None,
+    ) -> IngestReport:
+        """Read files or folders and add their articles to collection ``name``."""
+        result = read_paths(paths)
+        if not result.articles and not result.skipped:
+            raise NothingToIngest(f"no files found in {', '.join(map(str, paths))}")
+        if not result.articles:
+            reasons = "; ".join(str(s) for s in result.skipped[:5])
+            raise NothingToIngest(f"none of the given files held a readable article ({reasons})")
+        manifest = None if replace else self._manifest(name)
+        chunking = chunking or (ChunkSettings(**manifest["chunking"]) if manifest else ChunkSettings())
+        model = model or (manifest["model"] if manifest else self.settings.model)
+        report = ingest(
+            result.articles,
+            self.settings.data_dir,
+            name,
+            self.embedder(model),
+            chunking,
+            replace=replace,
+            skipped=result.skipped,
+            progress=progress,
+        )
+        self.forget(name)
+        return report
+
+    def ask(
+        self, question: str, collection: str, search: SearchSettings | None = None, query: str | None = None
+    ) -> Answer:
+        """Answer one question from one collection; ``query`` overrides what is searched for."""
+        search = search or self.settings.search
+        searcher = self.searcher(collection)
+        query = query or question
+        vector = searcher.embedder.embed_query(query)
+        hits = searcher.search(query, search, query_vector=vector)
+        return make_answer(
+            question, query, vector, hits, searcher.embedder, searcher.collection.lexical, search.min_score
+        )
+
+    def forget(self, name: str) -> None:
+        """Drop a cached collection so the next question reloads it (after ingest or removal)."""
+        searcher = self._searchers.pop(name, None)
+        if searcher is not None:
+            searcher.collection.close()
+
+    def _manifest(self, name: str) -> dict[str, Any] | None:
+        try:
+            return read_manifest(self.settings.data_dir, name)
+        except CollectionNotFound:
+            return None

@@ -1,0 +1,134 @@
+"""`article-qa eval`: retrieval and answer quality on a SQuAD-format file, with latency."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from qa.engine import Engine
+from qa.errors import InvalidInput
+from qa.ingest import ingest
+from qa.settings import ChunkSettings, Settings
+from qa.types import Article
+
+CUTOFFS = (1, 5, 10)
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    answers: tuple[str, ...]
+
+
+def load_squad(path: Path) -> tuple[list[Article], list[Question]]:
+    """Articles (headline + paragraphs) and questions with their gold answer strings."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        entries = data["data"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise InvalidInput(
+            f"{path}: not a SQuAD-format file ({error}); expected {{'data': [{{'title', 'paragraphs'}}]}}"
+        ) from error
+    articles: list[Article] = []
+    questions: list[Question] = []
+    for entry in entries:
+        title = str(entry["title"]).replace("_", " ")
+        contexts = [p["context"].strip() for p in entry["paragraphs"]]
+        articles.append(Article(id=str(entry["title"]), title=title, text="\n\n".join(contexts), origin=str(path)))
+        for paragraph in entry["paragraphs"]:
+            for qa in paragraph["qas"]:
+                answers = tuple(dict.fromkeys(a["text"] for a in qa.get("answers", [])))
+                questions.append(Question(qa["question"].strip(), answers))
+    return articles, questions
+
+
+def first_rank(passages: list[str], answers: tuple[str, ...]) -> int | None:
+    """1-based rank of the first passage containing a gold answer, if any."""
+    for rank, text in enumerate(passages, start=1):
+        if any(answer in text for answer in answers):
+            return rank
+    return None
+
+
+def evaluate(
+    path: Path,
+    settings: Settings,
+    *,
+    collection: str | None = None,
+    chunking: ChunkSettings | None = None,
+    limit: int | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Ingest the file's articles, ask every question and measure; returns the report as data."""
+    articles, questions = load_squad(path)
+    answerable = [q for q in questions if q.answers]
+    if limit is not None:
+        answerable = answerable[:limit]
+    with tempfile.TemporaryDirectory(prefix="article-qa-eval-") as scratch:
+        if collection is None:
+            settings = replace(settings, data_dir=Path(scratch))
+            name = "eval"
+        else:
+            name = collection
+        engine = Engine(settings)
+        started = time.perf_counter()
+        report = ingest(articles, settings.data_dir, name, engine.embedder(), chunking or ChunkSettings())
+        ingest_seconds = time.perf_counter() - started
+        search = replace(settings.search, k=max(max(CUTOFFS), settings.search.k))
+        ranks: list[int | None] = []
+        sentence_hits = 0
+        refused = 0
+        latencies: list[float] = []
+        engine.ask("warm-up question", name, search)
+        for number, question in enumerate(answerable, start=1):
+            started = time.perf_counter()
+            answer = engine.ask(question.text, name, search)
+            latencies.append(time.perf_counter() - started)
+            ranks.append(first_rank([h.chunk.text for h in answer.passages], question.answers))
+            if answer.sentence is not None and any(a in answer.sentence for a in question.answers):
+                sentence_hits += 1
+            refused += not answer.found
+            if progress and number % 250 == 0:
+                print(f"  {number}/{len(answerable)} questions", file=sys.stderr)
+    n = len(answerable) or 1
+    latencies.sort()
+    return {
+        "file": str(path),
+        "questions": len(answerable),
+        "articles": report.articles_total,
+        "chunks": report.chunks_total,
+        "retriever": settings.search.retriever,
+        "chunking": (chunking or ChunkSettings()).__dict__,
+        "dense_weight": settings.search.dense_weight,
+        **{f"top{k}": sum(1 for r in ranks if r is not None and r <= k) / n for k in CUTOFFS},
+        "mrr": sum(1.0 / r for r in ranks if r is not None) / n,
+        "answer_sentence": sentence_hits / n,
+        "refused": refused / n,
+        "latency_ms_median": 1000 * statistics.median(latencies) if latencies else 0.0,
+        "latency_ms_p95": 1000 * latencies[int(0.95 * (len(latencies) - 1))] if latencies else 0.0,
+        "ingest_seconds": ingest_seconds,
+    }
+
+
+def report_table(report: dict[str, Any]) -> str:
+    rows = [
+        ("questions", f"{report['questions']}"),
+        ("articles / chunks", f"{report['articles']} / {report['chunks']}"),
+        ("retriever", report["retriever"]),
+        ("top-1 accuracy", f"{report['top1']:.3f}"),
+        ("top-5 accuracy", f"{report['top5']:.3f}"),
+        ("top-10 accuracy", f"{report['top10']:.3f}"),
+        ("MRR@10", f"{report['mrr']:.3f}"),
+        ("answer-sentence accuracy", f"{report['answer_sentence']:.3f}"),
+        ("refused (answerable)", f"{report['refused']:.3f}"),
+        ("latency median / p95", f"{report['latency_ms_median']:.1f} / {report['latency_ms_p95']:.1f} ms"),
+        ("ingest time", f"{report['ingest_seconds']:.1f} s"),
+    ]
+    width = max(len(label) for label, _ in rows)
+    return "\n".join(f"{label:<{width}}  {value}" for label, value in rows)

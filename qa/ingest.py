@@ -1,0 +1,152 @@
+"""Articles in: clean, chunk, embed and index them into a collection, skipping what is already there."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from embeddings import Embedder
+from qa.chunking import chunk_spans, embedded_text
+from qa.cleaning import paragraph_keys, recurring_keys, strip_boilerplate
+from qa.collection import staged
+from qa.settings import ChunkSettings
+from qa.store import StoredArticle
+from qa.types import Article, Skip
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+"""Called as ``progress(done, total)`` with chunk counts while embedding."""
+
+EMBED_BATCH = 64
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What an ingest did, for the summary line."""
+
+    collection: str
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    recleaned: int = 0
+    chunks_added: int = 0
+    articles_total: int = 0
+    chunks_total: int = 0
+    skipped: tuple[Skip, ...] = field(default_factory=tuple)
+
+    def summary(self) -> str:
+        parts = [
+            f"collection '{self.collection}': {self.articles_total} articles, {self.chunks_total} chunks",
+            f"added {self.added}",
+            f"updated {self.updated}",
+            f"unchanged {self.unchanged} (skipped)",
+            f"duplicates {self.duplicates} (indexed once)",
+            f"skipped files/records {len(self.skipped)}",
+        ]
+        if self.recleaned:
+            parts.append(f"re-cleaned {self.recleaned} (newly recurring boilerplate)")
+        return "; ".join(parts)
+
+
+def raw_hash(article: Article) -> str:
+    return article.content_hash()
+
+
+def body_hash(article: Article) -> str:
+    """Hash of the body with whitespace normalised: equal bodies are the same article."""
+    return hashlib.sha256(" ".join(article.text.split()).encode("utf-8")).hexdigest()
+
+
+def ingest(
+    articles: Sequence[Article],
+    data_dir: Path,
+    name: str,
+    embedder: Embedder,
+    chunking: ChunkSettings,
+    *,
+    replace: bool = False,
+    skipped: Sequence[Skip] = (),
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Add new and changed articles to a collection (created if absent) and save it atomically."""
+    with staged(data_dir, name, embedder, chunking, replace) as work:
+        store = work.store
+        existing = {stored.raw.id: stored for stored in store.articles()}
+        known_bodies = {stored.body_hash: stored.raw.id for stored in existing.values()}
+
+        incoming: dict[str, Article] = {}
+        unchanged = duplicates = updated = 0
+        for article in articles:
+            old = existing.get(article.id)
+            if old is not None and old.raw_hash == raw_hash(article):
+                unchanged += 1
+                continue
+            body = body_hash(article)
+            twin = known_bodies.get(body)
+            if twin is not None and twin != article.id:
+                logger.info("%s: same text as article %r, indexed once", article.origin or article.id, twin)
+                duplicates += 1
+                continue
+            known_bodies[body] = article.id
+            if old is not None:
+                updated += 1
+            incoming[article.id] = article
+
+        # Paragraphs recurring across the whole set (old and new) are boilerplate; an old article
+        # is re-cleaned when what recurs in it has changed.
+        keys = {aid: frozenset(paragraph_keys(a.text)) for aid, a in incoming.items()}
+        before = Counter(k for s in existing.values() for k in s.paragraph_keys)
+        after = Counter(k for aid, s in existing.items() if aid not in incoming for k in s.paragraph_keys)
+        for article_keys in keys.values():
+            after.update(article_keys)
+        n_before = len(existing)
+        n_after = len(set(existing) | set(incoming))
+        old_recurring = recurring_keys(before, n_before)
+        recurring = recurring_keys(after, n_after)
+        recleaned = 0
+        for aid, stored in existing.items():
+            if aid not in incoming and (stored.paragraph_keys & old_recurring) != (stored.paragraph_keys & recurring):
+                incoming[aid] = stored.raw
+                keys[aid] = stored.paragraph_keys
+                recleaned += 1
+
+        texts: list[str] = []
+        rows: list[tuple[int, str, int, int]] = []
+        next_id = store.next_chunk_id()
+        removed: list[int] = []
+        for aid, article in incoming.items():
+            clean = strip_boilerplate(article, recurring)
+            removed.extend(store.delete_chunks_of(aid))
+            store.put_article(StoredArticle(article, clean, raw_hash(article), body_hash(article), keys[aid]))
+            for start, end in chunk_spans(clean.text, clean.title, embedder, chunking):
+                rows.append((next_id, aid, start, end))
+                texts.append(embedded_text(clean.title, clean.text[start:end], chunking))
+                next_id += 1
+        work.vectors.remove(removed)
+        store.add_chunks(rows)
+        if progress is not None:
+            progress(0, len(texts))
+        for first in range(0, len(texts), EMBED_BATCH):
+            batch = texts[first : first + EMBED_BATCH]
+            work.vectors.add([r[0] for r in rows[first : first + EMBED_BATCH]], embedder.embed_documents(batch))
+            if progress is not None:
+                progress(first + len(batch), len(texts))
+        report = IngestReport(
+            collection=name,
+            added=len(incoming) - updated - recleaned,
+            updated=updated,
+            unchanged=unchanged,
+            duplicates=duplicates,
+            recleaned=recleaned,
+            chunks_added=len(rows),
+            articles_total=store.count_articles(),
+            chunks_total=store.count_chunks(),
+            skipped=tuple(skipped),
+        )
+    return report

@@ -1,0 +1,122 @@
+"""BM25 over chunk texts (bm25s), saved as a folder of plain files beside the vector index."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import numpy.typing as npt
+import Stemmer
+
+# bm25s's English list plus the words questions are made of, which say nothing about the topic.
+_QUERY_WORDS = frozenset(
+    [
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "why",
+        "how",
+        "did",
+        "does",
+        "do",
+        "done",
+        "was",
+        "were",
+        "is",
+        "are",
+        "be",
+        "been",
+        "has",
+        "have",
+        "had",
+        "can",
+        "could",
+        "would",
+        "should",
+        "will",
+        "shall",
+        "may",
+        "might",
+        "must",
+        "many",
+        "much",
+        "name",
+        "named",
+        "called",
+        "according",
+    ]
+)
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+
+
+class LexicalIndex:
+    """A BM25 index whose rows map to chunk ids."""
+
+    def __init__(self, retriever: bm25s.BM25, ids: npt.NDArray[np.int64]) -> None:
+        self._retriever = retriever
+        self.ids = ids
+        self._stemmer = Stemmer.Stemmer("english")
+        self._stopwords = frozenset(bm25s.stopwords.STOPWORDS_EN)
+        self._vocab: dict[str, int] = getattr(retriever, "vocab_dict", None) or {}
+
+    @classmethod
+    def build(cls, ids: list[int], texts: list[str]) -> LexicalIndex:
+        """Index ``texts`` (one per chunk id) with English stemming and stopwords."""
+        stemmer = Stemmer.Stemmer("english")
+        retriever = bm25s.BM25()
+        if texts:
+            tokens = bm25s.tokenize(texts, stopwords="en", stemmer=stemmer, show_progress=False)
+            retriever.index(tokens, show_progress=False)
+        return cls(retriever, np.asarray(ids, dtype=np.int64))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def query_terms(self, text: str) -> list[str]:
+        """The stemmed query terms that occur in the index (stopwords and question words dropped)."""
+        words = [w for w in _TOKEN.findall(text.casefold()) if w not in self._stopwords and w not in _QUERY_WORDS]
+        stems = self._stemmer.stemWords(words)
+        return [s for s in dict.fromkeys(stems) if s in self._vocab]
+
+    def scores(self, text: str) -> npt.NDArray[np.float32]:
+        """BM25 score of every indexed chunk (aligned with ``ids``) for a query."""
+        terms = self.query_terms(text)
+        if not terms or not len(self):
+            return np.zeros(len(self), dtype=np.float32)
+        return np.asarray(self._retriever.get_scores(terms), dtype=np.float32)
+
+    def idf(self, stem: str) -> float:
+        """Inverse document frequency of a stemmed term (0 for unknown terms)."""
+        if stem not in self._vocab or not len(self):
+            return 0.0
+        column = self._vocab[stem]
+        indptr = self._retriever.scores["indptr"]
+        df = int(indptr[column + 1] - indptr[column])
+        n = len(self)
+        return float(np.log(1.0 + (n - df + 0.5) / (df + 0.5)))
+
+    def stems(self, text: str) -> list[str]:
+        """Stemmed content words of any text, the same way the index saw its chunks."""
+        words = [w for w in _TOKEN.findall(text.casefold()) if w not in self._stopwords]
+        return list(self._stemmer.stemWords(words))
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        if len(self):
+            self._retriever.save(str(folder))
+        (folder / "chunk_ids.json").write_text(json.dumps(self.ids.tolist()))
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex:
+        ids = np.asarray(json.loads((folder / "chunk_ids.json").read_text()), dtype=np.int64)
+        if len(ids) == 0:
+            return cls(bm25s.BM25(), ids)
+        retriever = bm25s.BM25.load(str(folder), mmap=False)
+        return cls(retriever, ids)

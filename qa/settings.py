@@ -1,0 +1,53 @@
+"""Settings: frozen objects built at the edge (CLI or app) and passed down."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from embeddings import DEFAULT_MODEL
+
+Retriever = Literal["hybrid", "dense", "bm25"]
+DATA_DIR_ENV = "ARTICLE_QA_HOME"
+
+
+@dataclass(frozen=True)
+class ChunkSettings:
+    """How articles are cut into passages; stored in a collection's manifest."""
+
+    chunk_tokens: int = 200
+    chunk_overlap: int = 32
+    paragraph_fill: float = 0.5
+    embed_title: bool = True
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """How a question is answered from a collection."""
+
+    k: int = 5
+    retriever: Retriever = "hybrid"
+    candidates: int = 50
+    dense_weight: float = 0.5
+    min_score: float = 0.3
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a command needs, built once from flags and environment."""
+
+    data_dir: Path
+    model: str = DEFAULT_MODEL
+    chunking: ChunkSettings = field(default_factory=ChunkSettings)
+    search: SearchSettings = field(default_factory=SearchSettings)
+
+
+def default_data_dir(environ: dict[str, str] | None = None) -> Path:
+    """``$ARTICLE_QA_HOME``, else ``$XDG_DATA_HOME/article-qa``, else ``~/.local/share/article-qa``."""
+    env = dict(os.environ) if environ is None else environ
+    if env.get(DATA_DIR_ENV):
+        return Path(env[DATA_DIR_ENV]).expanduser()
+    base = Path(env["XDG_DATA_HOME"]).expanduser() if env.get("XDG_DATA_HOME") else Path.home() / ".local" / "share"
+    return base / "article-qa"

@@ -1,0 +1,137 @@
+"""The SQLite database of a collection: articles (raw and cleaned) and their chunks."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa.types import Article, Chunk
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL,
+    raw_title TEXT NOT NULL,
+    raw_text TEXT NOT NULL,
+    raw_hash TEXT NOT NULL,
+    body_hash TEXT NOT NULL,
+    paragraph_keys TEXT NOT NULL,
+    date TEXT, url TEXT, source TEXT, origin TEXT
+);
+CREATE INDEX IF NOT EXISTS articles_body_hash ON articles(body_hash);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY,
+    article_id TEXT NOT NULL REFERENCES articles(id),
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
+"""
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """An article as stored: the raw version (to re-clean later) and the cleaned one (indexed)."""
+
+    raw: Article
+    clean: Article
+    raw_hash: str
+    body_hash: str
+    paragraph_keys: frozenset[str]
+
+
+class Store:
+    """Articles and chunks of one collection; chunk text is sliced from the cleaned article."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db = sqlite3.connect(str(path))
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def commit(self) -> None:
+        self._db.commit()
+
+    def count_articles(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+
+    def count_chunks(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+
+    def next_chunk_id(self) -> int:
+        return int(self._db.execute("SELECT COALESCE(MAX(id), -1) + 1 FROM chunks").fetchone()[0])
+
+    def articles(self) -> Iterator[StoredArticle]:
+        rows = self._db.execute(
+            "SELECT id, title, text, raw_title, raw_text, raw_hash, body_hash, paragraph_keys,"
+            " date, url, source, origin FROM articles ORDER BY id"
+        )
+        for row in rows:
+            meta = {"date": row[8], "url": row[9], "source": row[10], "origin": row[11] or ""}
+            yield StoredArticle(
+                raw=Article(row[0], row[3], row[4], **meta),
+                clean=Article(row[0], row[1], row[2], **meta),
+                raw_hash=row[5],
+                body_hash=row[6],
+                paragraph_keys=frozenset(json.loads(row[7])),
+            )
+
+    def article(self, article_id: str) -> Article | None:
+        row = self._db.execute(
+            "SELECT id, title, text, date, url, source, origin FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
+        return None if row is None else Article(row[0], row[1], row[2], row[3], row[4], row[5], row[6] or "")
+
+    def put_article(self, stored: StoredArticle) -> None:
+        """Insert or replace an article (its old chunks must be deleted first)."""
+        raw, clean = stored.raw, stored.clean
+        self._db.execute(
+            "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                clean.id,
+                clean.title,
+                clean.text,
+                raw.title,
+                raw.text,
+                stored.raw_hash,
+                stored.body_hash,
+                json.dumps(sorted(stored.paragraph_keys)),
+                clean.date,
+                clean.url,
+                clean.source,
+                clean.origin,
+            ),
+        )
+
+    def delete_chunks_of(self, article_id: str) -> list[int]:
+        """Delete an article's chunks; returns their ids (to drop from the indexes)."""
+        ids = [int(r[0]) for r in self._db.execute("SELECT id FROM chunks WHERE article_id = ?", (article_id,))]
+        self._db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
+        return ids
+
+    def add_chunks(self, rows: Iterable[tuple[int, str, int, int]]) -> None:
+        """Add ``(chunk id, article id, start, end)`` rows."""
+        self._db.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?)", rows)
+
+    def chunks(self, ids: list[int] | None = None) -> list[Chunk]:
+        """Chunks by id in the order given (all chunks by id when ``ids`` is None)."""
+        sql = (
+            "SELECT c.id, c.article_id, a.title, substr(a.text, c.start + 1, c.end - c.start), c.start, c.end,"
+            " a.date, a.url, a.source FROM chunks c JOIN articles a ON a.id = c.article_id"
+        )
+        if ids is None:
+            rows = self._db.execute(sql + " ORDER BY c.id").fetchall()
+            return [Chunk(*row) for row in rows]
+        found: dict[int, Chunk] = {}
+        for batch_start in range(0, len(ids), 500):
+            batch = ids[batch_start : batch_start + 500]
+            marks = ",".join("?" * len(batch))
+            for row in self._db.execute(f"{sql} WHERE c.id IN ({marks})", batch):
+                found[int(row[0])] = Chunk(*row)
+        return [found[i] for i in ids if i in found]

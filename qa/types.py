@@ -1,0 +1,87 @@
+"""Plain data passed between the stages: articles, chunks, hits and answers."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article: a headline, its text and where it came from.
+
+    ``id`` is stable across re-ingests of the same file or record (a path relative to the
+    ingested folder, or the ``id`` field of an export); ``origin`` names the file (and line)
+    for messages.
+    """
+
+    id: str
+    title: str
+    text: str
+    date: str | None = None
+    url: str | None = None
+    source: str | None = None
+    origin: str = ""
+
+    def content_hash(self) -> str:
+        """Hash of what is indexed: headline and text, so an edited article is re-embedded."""
+        digest = hashlib.sha256()
+        digest.update(self.title.strip().encode("utf-8"))
+        digest.update(b"\x00")
+        digest.update(self.text.strip().encode("utf-8"))
+        return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A file or record that was not ingested, and why."""
+
+    origin: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.origin}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of an article; ``start``/``end`` are character offsets into the article's text."""
+
+    id: int
+    article_id: str
+    title: str
+    text: str
+    start: int
+    end: int
+    date: str | None = None
+    url: str | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its fused score and the scores it was fused from."""
+
+    chunk: Chunk
+    score: float
+    dense_score: float | None = None
+    lexical_score: float | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The answer to one question: the best sentence (if found) and the passages behind it.
+
+    ``sentence_start``/``sentence_end`` are offsets into the article text of
+    ``passages[passage_index].chunk``; when ``found`` is false the passages are the closest
+    ones, offered as such.
+    """
+
+    question: str
+    query: str
+    found: bool
+    sentence: str | None
+    passage_index: int | None
+    sentence_start: int | None
+    sentence_end: int | None
+    passages: tuple[Hit, ...] = field(default_factory=tuple)
