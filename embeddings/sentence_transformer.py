@@ -52,6 +52,15 @@ class SentenceTransformerEmbedder:
         self.dim = int(dim)
         self.max_tokens = int(self._model.max_seq_length or self._tokenizer.model_max_length)
         self._specials = len(self._tokenizer("")["input_ids"])
+        # The Rust tokenizer counts without warning about over-long input, which is what we measure.
+        self._fast: Any = None
+        backend = getattr(self._tokenizer, "backend_tokenizer", None)
+        if backend is not None:
+            from tokenizers import Tokenizer
+
+            self._fast = Tokenizer.from_str(backend.to_str())
+            self._fast.no_truncation()
+            self._fast.no_padding()
 
     def embed_documents(self, texts: list[str]) -> Vectors:
         if not texts:
@@ -68,10 +77,14 @@ class SentenceTransformerEmbedder:
     def count_tokens(self, texts: list[str]) -> list[int]:
         if not texts:
             return []
+        if self._fast is not None:
+            return [len(e.ids) for e in self._fast.encode_batch(texts, add_special_tokens=True)]
         encoded = self._tokenizer(texts, add_special_tokens=True, truncation=False)["input_ids"]
         return [len(ids) for ids in encoded]
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
+        if self._fast is not None:
+            return [(int(a), int(b)) for a, b in self._fast.encode(text, add_special_tokens=False).offsets]
         encoded = self._tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, truncation=False)
         return [(int(a), int(b)) for a, b in encoded["offset_mapping"]]
 

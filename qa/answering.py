@@ -4,31 +4,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
-from embeddings import Embedder, Vectors
+from embeddings import Vectors
+from qa.collection import Collection
 from qa.lexical import LexicalIndex
-from qa.sentences import split_sentences
 from qa.types import Answer, Hit
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """A sentence of a retrieved passage, in article offsets."""
+    """A sentence of a retrieved passage, in article offsets, with its similarity to the query."""
 
     passage: int
     start: int
     end: int
     text: str
+    similarity: float
 
 
-def candidates(hits: list[Hit], passages: int) -> list[Candidate]:
-    """The sentences of the first ``passages`` hits."""
-    out = []
+def candidates(collection: Collection, query_vector: Vectors, hits: list[Hit], passages: int) -> list[Candidate]:
+    """The sentences of the first ``passages`` hits, scored against the query with their stored vectors."""
+    found: list[tuple[int, int, int, int]] = []
     for index, hit in enumerate(hits[:passages]):
         chunk = hit.chunk
-        for a, b in split_sentences(chunk.text):
-            out.append(Candidate(index, chunk.start + a, chunk.start + b, chunk.text[a:b]))
+        found.extend((index, *row) for row in collection.store.sentences_in(chunk.article_id, chunk.start, chunk.end))
+    similarities = collection.sentence_vectors.scores(query_vector, [row[1] for row in found])
+    out = []
+    for (index, _, start, end), similarity in zip(found, similarities, strict=True):
+        chunk = hits[index].chunk
+        out.append(Candidate(index, start, end, chunk.text[start - chunk.start : end - chunk.start], similarity))
     return out
 
 
@@ -44,42 +47,27 @@ def term_overlap(question: str, sentence: str, lexical: LexicalIndex) -> float:
 
 
 def choose_sentence(
-    question: str,
-    query_vector: Vectors,
-    hits: list[Hit],
-    embedder: Embedder,
-    lexical: LexicalIndex,
-    passages: int = 3,
+    question: str, query_vector: Vectors, hits: list[Hit], collection: Collection, passages: int = 3
 ) -> Candidate | None:
     """The sentence that best answers the question: meaning, shared rare terms and passage rank."""
-    pool = candidates(hits, passages)
+    pool = candidates(collection, query_vector, hits, passages)
     if not pool:
         return None
-    vectors = embedder.embed_documents([c.text for c in pool])
-    similarity = vectors @ query_vector
-    best_score = -np.inf
-    best = pool[0]
     top = hits[0].score if hits[0].score > 0 else 1.0
-    for candidate, sim in zip(pool, similarity, strict=True):
+
+    def score(candidate: Candidate) -> float:
         prior = hits[candidate.passage].score / top
-        score = float(sim) + 0.5 * term_overlap(question, candidate.text, lexical) + 0.2 * prior
-        if score > best_score:
-            best_score, best = score, candidate
-    return best
+        return candidate.similarity + 0.5 * term_overlap(question, candidate.text, collection.lexical) + 0.2 * prior
+
+    return max(pool, key=score)
 
 
 def make_answer(
-    question: str,
-    query: str,
-    query_vector: Vectors,
-    hits: list[Hit],
-    embedder: Embedder,
-    lexical: LexicalIndex,
-    min_score: float,
+    question: str, query: str, query_vector: Vectors, hits: list[Hit], collection: Collection, min_score: float
 ) -> Answer:
     """An Answer: the best sentence when the top passage is close enough to the question."""
     found = bool(hits) and (hits[0].dense_score or 0.0) >= min_score
-    sentence = choose_sentence(question, query_vector, hits, embedder, lexical) if found else None
+    sentence = choose_sentence(question, query_vector, hits, collection) if found else None
     if sentence is None:
         return Answer(question, query, False, None, None, None, None, tuple(hits))
     return Answer(question, query, True, sentence.text, sentence.passage, sentence.start, sentence.end, tuple(hits))

@@ -81,7 +81,12 @@ def _cut_long_sentence(text: str, start: int, end: int, paragraph: int, embedder
 
 
 def chunk_spans(text: str, title: str, embedder: Embedder, settings: ChunkSettings) -> list[tuple[int, int]]:
-    """Character spans of the chunks of one article, in order.
+    """Character spans of the chunks of one article, in order (see ``pack``)."""
+    return pack(sentence_spans(text, embedder, passage_budget(embedder, title, settings)), title, embedder, settings)
+
+
+def pack(spans: list[Span], title: str, embedder: Embedder, settings: ChunkSettings) -> list[tuple[int, int]]:
+    """Pack sentence spans into chunk spans.
 
     Sentences are packed greedily up to the passage budget. A chunk closes early at a
     paragraph break once it is at least ``paragraph_fill`` full, so passages follow the
@@ -89,7 +94,6 @@ def chunk_spans(text: str, title: str, embedder: Embedder, settings: ChunkSettin
     ``chunk_overlap`` word pieces) to the next one.
     """
     budget = passage_budget(embedder, title, settings)
-    spans = sentence_spans(text, embedder, budget)
     chunks: list[tuple[int, int]] = []
     current: list[Span] = []
     size = 0

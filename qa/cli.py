@@ -201,7 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--collection", "-c", help="use or build this collection instead of a temporary one")
     p.add_argument("--model", help="model for the temporary collection")
-    p.add_argument("--limit", type=int, help="ask only the first N questions")
+    p.add_argument("--limit", type=int, help="ask only N questions, spread evenly over the file")
     p.add_argument("--json", action="store_true")
     chunk_options(p)
     search_options(p)

@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
+SENTENCE_VECTORS = "sentences.faiss"
 DATABASE = "articles.sqlite"
 BM25_DIR = "bm25"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -59,11 +60,20 @@ def library_versions() -> dict[str, str]:
 class Collection:
     """An opened collection: its manifest, store and both indexes, loaded once."""
 
-    def __init__(self, path: Path, manifest: dict[str, Any], store: Store, vectors: FaissIndex, lexical: LexicalIndex):
+    def __init__(
+        self,
+        path: Path,
+        manifest: dict[str, Any],
+        store: Store,
+        vectors: FaissIndex,
+        sentence_vectors: FaissIndex,
+        lexical: LexicalIndex,
+    ) -> None:
         self.path = path
         self.manifest = manifest
         self.store = store
         self.vectors = vectors
+        self.sentence_vectors = sentence_vectors
         self.lexical = lexical
 
     @property
@@ -93,6 +103,7 @@ class Collection:
             manifest = json.loads((path / MANIFEST).read_text())
             store = Store(path / DATABASE)
             vectors = FaissIndex.load(path / VECTORS)
+            sentence_vectors = FaissIndex.load(path / SENTENCE_VECTORS)
             lexical = LexicalIndex.load(path / BM25_DIR)
         except (OSError, ValueError, RuntimeError, KeyError) as error:
             raise CollectionCorrupt(
@@ -104,12 +115,18 @@ class Collection:
                 f"collection {name!r} has format {manifest.get('format')}, this version reads {FORMAT_VERSION}; "
                 "rebuild it with --replace"
             )
-        if len(vectors) != manifest["counts"]["chunks"] or len(lexical) != len(vectors):
+        counts = manifest["counts"]
+        if (
+            len(vectors) != counts["chunks"]
+            or len(lexical) != len(vectors)
+            or len(sentence_vectors) != counts["sentences"]
+        ):
             raise CollectionCorrupt(
-                f"collection {name!r} is inconsistent: manifest says {manifest['counts']['chunks']} chunks, "
-                f"vector index has {len(vectors)}, BM25 has {len(lexical)}; rebuild it with --replace"
+                f"collection {name!r} is inconsistent: manifest says {counts['chunks']} chunks and "
+                f"{counts['sentences']} sentences, vector index has {len(vectors)}, BM25 has {len(lexical)}, "
+                f"sentence index has {len(sentence_vectors)}; rebuild it with --replace"
             )
-        return cls(path, manifest, store, vectors, lexical)
+        return cls(path, manifest, store, vectors, sentence_vectors, lexical)
 
     def check_embedder(self, embedder: Embedder) -> None:
         """Refuse an embedder other than the one the collection was built with."""
@@ -160,7 +177,7 @@ def new_manifest(
         "metric": "inner_product",
         "chunking": asdict(chunking),
         "versions": library_versions(),
-        "counts": {"articles": 0, "chunks": 0},
+        "counts": {"articles": 0, "chunks": 0, "sentences": 0},
         "created_at": created_at or now,
         "built_at": now,
     }
@@ -180,7 +197,7 @@ def staged(
     stage = Path(tempfile.mkdtemp(prefix=f".{name}.staging-", dir=data_dir))
     try:
         if (live / MANIFEST).is_file() and not replace:
-            for item in (MANIFEST, DATABASE, VECTORS):
+            for item in (MANIFEST, DATABASE, VECTORS, SENTENCE_VECTORS):
                 shutil.copy2(live / item, stage / item)
             shutil.copytree(live / BM25_DIR, stage / BM25_DIR)
             collection = Collection.open(data_dir, name)
@@ -193,11 +210,13 @@ def staged(
                 )
             manifest = collection.manifest
             vectors = FaissIndex.load(stage / VECTORS)
+            sentence_vectors = FaissIndex.load(stage / SENTENCE_VECTORS)
         else:
             manifest = new_manifest(name, embedder, chunking)
             vectors = FaissIndex(embedder.dim)
+            sentence_vectors = FaissIndex(embedder.dim)
         store = Store(stage / DATABASE)
-        work = Collection(stage, manifest, store, vectors, LexicalIndex.build([], []))
+        work = Collection(stage, manifest, store, vectors, sentence_vectors, LexicalIndex.build([], []))
         try:
             yield work
             _write_indexes(work)
@@ -217,9 +236,14 @@ def _write_indexes(work: Collection) -> None:
     shutil.rmtree(work.path / BM25_DIR, ignore_errors=True)
     lexical.save(work.path / BM25_DIR)
     work.vectors.save(work.path / VECTORS)
-    if len(work.vectors) != len(chunks):
-        raise CollectionCorrupt(f"internal error: {len(work.vectors)} vectors for {len(chunks)} chunks")
-    work.manifest["counts"] = {"articles": work.store.count_articles(), "chunks": len(chunks)}
+    work.sentence_vectors.save(work.path / SENTENCE_VECTORS)
+    sentences = work.store.count_sentences()
+    if len(work.vectors) != len(chunks) or len(work.sentence_vectors) != sentences:
+        raise CollectionCorrupt(
+            f"internal error: {len(work.vectors)} vectors for {len(chunks)} chunks, "
+            f"{len(work.sentence_vectors)} for {sentences} sentences"
+        )
+    work.manifest["counts"] = {"articles": work.store.count_articles(), "chunks": len(chunks), "sentences": sentences}
     work.manifest["built_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     work.manifest["versions"] = library_versions()
     (work.path / MANIFEST).write_text(json.dumps(work.manifest, indent=2) + "\n")

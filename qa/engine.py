@@ -87,9 +87,7 @@ class Engine:
         query = query or question
         vector = searcher.embedder.embed_query(query)
         hits = searcher.search(query, search, query_vector=vector)
-        return make_answer(
-            question, query, vector, hits, searcher.embedder, searcher.collection.lexical, search.min_score
-        )
+        return make_answer(question, query, vector, hits, searcher.collection, search.min_score)
 
     def forget(self, name: str) -> None:
         """Drop a cached collection so the next question reloads it (after ingest or removal)."""

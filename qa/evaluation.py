@@ -68,8 +68,9 @@ def evaluate(
     """Ingest the file's articles, ask every question and measure; returns the report as data."""
     articles, questions = load_squad(path)
     answerable = [q for q in questions if q.answers]
-    if limit is not None:
-        answerable = answerable[:limit]
+    if limit is not None and 0 < limit < len(answerable):
+        # Spread evenly over the file: questions come grouped by article.
+        answerable = [answerable[i * len(answerable) // limit] for i in range(limit)]
     with tempfile.TemporaryDirectory(prefix="article-qa-eval-") as scratch:
         if collection is None:
             settings = replace(settings, data_dir=Path(scratch))

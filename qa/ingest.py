@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from embeddings import Embedder
-from qa.chunking import chunk_spans, embedded_text
+from qa.chunking import embedded_text, pack, passage_budget, sentence_spans
 from qa.cleaning import paragraph_keys, recurring_keys, strip_boilerplate
 from qa.collection import staged
 from qa.settings import ChunkSettings
@@ -20,7 +20,7 @@ from qa.types import Article, Skip
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
-"""Called as ``progress(done, total)`` with chunk counts while embedding."""
+"""Called as ``progress(done, total)`` with counts of texts (passages and sentences) while embedding."""
 
 EMBED_BATCH = 64
 
@@ -118,25 +118,44 @@ def ingest(
 
         texts: list[str] = []
         rows: list[tuple[int, str, int, int]] = []
+        sentence_rows: list[tuple[int, str, int, int]] = []
+        sentence_texts: list[str] = []
         next_id = store.next_chunk_id()
+        next_sentence = store.next_sentence_id()
         removed: list[int] = []
+        removed_sentences: list[int] = []
         for aid, article in incoming.items():
             clean = strip_boilerplate(article, recurring)
             removed.extend(store.delete_chunks_of(aid))
+            removed_sentences.extend(store.delete_sentences_of(aid))
             store.put_article(StoredArticle(article, clean, raw_hash(article), body_hash(article), keys[aid]))
-            for start, end in chunk_spans(clean.text, clean.title, embedder, chunking):
+            sentences = sentence_spans(clean.text, embedder, passage_budget(embedder, clean.title, chunking))
+            for span in sentences:
+                sentence_rows.append((next_sentence, aid, span.start, span.end))
+                sentence_texts.append(clean.text[span.start : span.end])
+                next_sentence += 1
+            for start, end in pack(sentences, clean.title, embedder, chunking):
                 rows.append((next_id, aid, start, end))
                 texts.append(embedded_text(clean.title, clean.text[start:end], chunking))
                 next_id += 1
         work.vectors.remove(removed)
+        work.sentence_vectors.remove(removed_sentences)
         store.add_chunks(rows)
+        store.add_sentences(sentence_rows)
+        total = len(texts) + len(sentence_texts)
         if progress is not None:
-            progress(0, len(texts))
-        for first in range(0, len(texts), EMBED_BATCH):
-            batch = texts[first : first + EMBED_BATCH]
-            work.vectors.add([r[0] for r in rows[first : first + EMBED_BATCH]], embedder.embed_documents(batch))
-            if progress is not None:
-                progress(first + len(batch), len(texts))
+            progress(0, total)
+        done = 0
+        for index, ids, batch_texts in (
+            (work.vectors, [r[0] for r in rows], texts),
+            (work.sentence_vectors, [r[0] for r in sentence_rows], sentence_texts),
+        ):
+            for first in range(0, len(batch_texts), EMBED_BATCH):
+                batch = batch_texts[first : first + EMBED_BATCH]
+                index.add(ids[first : first + EMBED_BATCH], embedder.embed_documents(batch))
+                done += len(batch)
+                if progress is not None:
+                    progress(done, total)
         report = IngestReport(
             collection=name,
             added=len(incoming) - updated - recleaned,

@@ -30,6 +30,13 @@ CREATE TABLE IF NOT EXISTS chunks (
     end INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
+CREATE TABLE IF NOT EXISTS sentences (
+    id INTEGER PRIMARY KEY,
+    article_id TEXT NOT NULL REFERENCES articles(id),
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sentences_article ON sentences(article_id, start);
 """
 
 
@@ -64,8 +71,14 @@ class Store:
     def count_chunks(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
 
+    def count_sentences(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM sentences").fetchone()[0])
+
     def next_chunk_id(self) -> int:
         return int(self._db.execute("SELECT COALESCE(MAX(id), -1) + 1 FROM chunks").fetchone()[0])
+
+    def next_sentence_id(self) -> int:
+        return int(self._db.execute("SELECT COALESCE(MAX(id), -1) + 1 FROM sentences").fetchone()[0])
 
     def articles(self) -> Iterator[StoredArticle]:
         rows = self._db.execute(
@@ -114,6 +127,24 @@ class Store:
         ids = [int(r[0]) for r in self._db.execute("SELECT id FROM chunks WHERE article_id = ?", (article_id,))]
         self._db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
         return ids
+
+    def delete_sentences_of(self, article_id: str) -> list[int]:
+        """Delete an article's sentences; returns their ids (to drop from the sentence index)."""
+        ids = [int(r[0]) for r in self._db.execute("SELECT id FROM sentences WHERE article_id = ?", (article_id,))]
+        self._db.execute("DELETE FROM sentences WHERE article_id = ?", (article_id,))
+        return ids
+
+    def add_sentences(self, rows: Iterable[tuple[int, str, int, int]]) -> None:
+        """Add ``(sentence id, article id, start, end)`` rows."""
+        self._db.executemany("INSERT INTO sentences VALUES (?, ?, ?, ?)", rows)
+
+    def sentences_in(self, article_id: str, start: int, end: int) -> list[tuple[int, int, int]]:
+        """``(sentence id, start, end)`` of the article's sentences lying within ``[start, end)``."""
+        rows = self._db.execute(
+            "SELECT id, start, end FROM sentences WHERE article_id = ? AND start >= ? AND end <= ? ORDER BY start",
+            (article_id, start, end),
+        )
+        return [(int(a), int(b), int(c)) for a, b, c in rows]
 
     def add_chunks(self, rows: Iterable[tuple[int, str, int, int]]) -> None:
         """Add ``(chunk id, article id, start, end)`` rows."""
