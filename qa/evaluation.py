@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from embeddings import Embedder
 from qa.engine import Engine
 from qa.errors import InvalidInput
 from qa.ingest import ingest
@@ -64,6 +65,7 @@ def evaluate(
     chunking: ChunkSettings | None = None,
     limit: int | None = None,
     progress: bool = True,
+    embedder: Embedder | None = None,
 ) -> dict[str, Any]:
     """Ingest the file's articles, ask every question and measure; returns the report as data."""
     articles, questions = load_squad(path)
@@ -77,7 +79,7 @@ def evaluate(
             name = "eval"
         else:
             name = collection
-        engine = Engine(settings)
+        engine = Engine(settings, embedder)
         started = time.perf_counter()
         report = ingest(articles, settings.data_dir, name, engine.embedder(), chunking or ChunkSettings())
         ingest_seconds = time.perf_counter() - started

@@ -30,7 +30,7 @@ class SearchSettings:
     k: int = 5
     retriever: Retriever = "hybrid"
     candidates: int = 50
-    dense_weight: float = 0.5
+    dense_weight: float = 0.3
     min_score: float = 0.3
 
 

@@ -1,0 +1,133 @@
+"""Ingest into collection folders with the fake embedder: incremental, atomic, checked on load."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from embeddings import HashingEmbedder
+from qa.collection import Collection, list_collections, remove_collection
+from qa.errors import CollectionMismatch, CollectionNotFound, InvalidInput
+from qa.ingest import ingest
+from qa.settings import ChunkSettings
+from qa.types import Article
+
+CHUNKING = ChunkSettings(chunk_tokens=40, chunk_overlap=8)
+
+
+def _articles() -> list[Article]:
+    return [
+        Article("a", "Barrier opens", "The tidal barrier opened on Monday. It cost 40 million pounds."),
+        Article("b", "Rates cut", "The central bank cut rates to 3.5 percent. Economists were split."),
+        Article("c", "Final won", "The Mariners won the final by six wickets. The captain scored 81."),
+    ]
+
+
+def test_ingest_writes_a_folder_of_plain_files(tmp_path: Path) -> None:
+    embedder = HashingEmbedder()
+    report = ingest(_articles(), tmp_path, "news", embedder, CHUNKING)
+    assert (report.added, report.articles_total) == (3, 3)
+    folder = tmp_path / "news"
+    assert {p.name for p in folder.iterdir()} == {
+        "manifest.json", "articles.sqlite", "vectors.faiss", "sentences.faiss", "bm25"
+    }
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["model"] == "hashing" and manifest["dim"] == embedder.dim
+    assert manifest["counts"] == {"articles": 3, "chunks": report.chunks_total, "sentences": 6}
+    assert manifest["chunking"]["chunk_tokens"] == 40
+    assert "faiss-cpu" in manifest["versions"]
+    assert not any(p.suffix in {".pkl", ".pickle"} for p in folder.rglob("*"))
+    assert list_collections(tmp_path) == ["news"]
+
+
+def test_reingest_skips_unchanged_updates_changed_and_dedupes(tmp_path: Path) -> None:
+    embedder = HashingEmbedder()
+    ingest(_articles(), tmp_path, "news", embedder, CHUNKING)
+    changed = Article("b", "Rates cut", "The central bank cut rates to 3.25 percent instead.")
+    twin = Article("d", "Copy", "The tidal barrier opened on Monday.   It cost 40 million pounds.")
+    report = ingest([*_articles()[::2], changed, twin], tmp_path, "news", embedder, CHUNKING)
+    assert (report.unchanged, report.updated, report.duplicates, report.added) == (2, 1, 1, 0)
+    collection = Collection.open(tmp_path, "news")
+    texts = [c.text for c in collection.store.chunks()]
+    assert any("3.25 percent" in t for t in texts)
+    assert not any("3.5 percent" in t for t in texts)
+    assert len(collection.vectors) == len(texts) == collection.manifest["counts"]["chunks"]
+    replaced = ingest(_articles()[:1], tmp_path, "news", embedder, CHUNKING, replace=True)
+    assert replaced.articles_total == 1
+
+
+def test_recurring_paragraph_becomes_boilerplate_and_old_articles_are_recleaned(tmp_path: Path) -> None:
+    embedder = HashingEmbedder()
+    promo = "The Ledger is funded by readers like you. Become a member today."
+    bodies = [
+        "Floods closed the coast road on Monday after heavy rain.",
+        "The council voted to rebuild the pier by next summer.",
+        "A new ferry route to the islands starts in June this year.",
+        "Teachers agreed a new pay deal after three months of talks.",
+    ]
+    first = [Article(f"x{i}", f"Story {i}", f"{b}\n\n{promo}") for i, b in enumerate(bodies[:2])]
+    ingest(first, tmp_path, "ledger", embedder, CHUNKING)
+    more = [Article(f"x{i}", f"Story {i}", f"{b}\n\n{promo}") for i, b in enumerate(bodies[2:], start=2)]
+    report = ingest(more, tmp_path, "ledger", embedder, CHUNKING)
+    assert report.recleaned == 2
+    chunks = Collection.open(tmp_path, "ledger").store.chunks()
+    assert len({c.article_id for c in chunks}) == 4
+    assert not any("Become a member" in c.text for c in chunks)
+
+
+class _Exploding(HashingEmbedder):
+    def __init__(self, exception: BaseException) -> None:
+        super().__init__()
+        self.calls = 0
+        self.exception = exception
+
+    def embed_documents(self, texts: list[str]):  # type: ignore[no-untyped-def]
+        self.calls += 1
+        if self.calls == 2:
+            raise self.exception
+        return super().embed_documents(texts)
+
+
+@pytest.mark.parametrize("exception", [KeyboardInterrupt(), RuntimeError("disk full")])
+def test_interrupted_ingest_leaves_previous_collection_intact(tmp_path: Path, exception: BaseException) -> None:
+    ingest(_articles(), tmp_path, "news", HashingEmbedder(), CHUNKING)
+    before = (tmp_path / "news" / "manifest.json").read_text()
+    many = [Article(f"n{i}", f"New {i}", f"Fresh story number {i} about topic {i}.") for i in range(200)]
+    with pytest.raises(type(exception)):
+        ingest(many, tmp_path, "news", _Exploding(exception), CHUNKING)
+    assert (tmp_path / "news" / "manifest.json").read_text() == before
+    collection = Collection.open(tmp_path, "news")
+    assert collection.store.count_articles() == 3
+    assert [p.name for p in tmp_path.iterdir()] == ["news"]
+
+
+def test_interrupted_swap_is_recovered_on_next_open(tmp_path: Path) -> None:
+    ingest(_articles(), tmp_path, "news", HashingEmbedder(), CHUNKING)
+    aside = tmp_path / ".news.old-abc"
+    aside.mkdir()
+    (tmp_path / "news").rename(aside / "news")
+    assert Collection.open(tmp_path, "news").store.count_articles() == 3
+
+
+def test_mismatched_model_or_chunking_is_refused_naming_both(tmp_path: Path) -> None:
+    ingest(_articles(), tmp_path, "news", HashingEmbedder(dim=256), CHUNKING)
+    other = HashingEmbedder(dim=128, name="other-model")
+    with pytest.raises(CollectionMismatch, match=r"'hashing' \(dimension 256\), not 'other-model' \(dimension 128\)"):
+        ingest(_articles(), tmp_path, "news", other, CHUNKING)
+    with pytest.raises(CollectionMismatch, match="'hashing'"):
+        Collection.open(tmp_path, "news").check_embedder(other)
+    with pytest.raises(CollectionMismatch, match="chunk_tokens"):
+        ingest(_articles(), tmp_path, "news", HashingEmbedder(), ChunkSettings(chunk_tokens=50))
+
+
+def test_missing_bad_and_removed_collections(tmp_path: Path) -> None:
+    with pytest.raises(CollectionNotFound, match="no collection 'nope'"):
+        Collection.open(tmp_path, "nope")
+    with pytest.raises(InvalidInput, match="not allowed"):
+        Collection.open(tmp_path, "../etc")
+    ingest(_articles(), tmp_path, "news", HashingEmbedder(), CHUNKING)
+    remove_collection(tmp_path, "news")
+    assert list_collections(tmp_path) == []
+    assert list(tmp_path.iterdir()) == []
