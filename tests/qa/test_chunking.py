@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 from embeddings import HashingEmbedder
@@ -41,8 +43,8 @@ def test_overlap_repeats_trailing_sentences_within_a_paragraph() -> None:
     text = " ".join(f"Sentence number {i} is here." for i in range(12))
     without = chunk_spans(text, "", embedder, ChunkSettings(chunk_tokens=20, chunk_overlap=0))
     with_overlap = chunk_spans(text, "", embedder, ChunkSettings(chunk_tokens=20, chunk_overlap=8))
-    assert all(b1 <= a2 for (_, b1), (a2, _) in zip(without, without[1:], strict=False))
-    assert any(a2 < b1 for (_, b1), (a2, _) in zip(with_overlap, with_overlap[1:], strict=False))
+    assert all(b1 <= a2 for (_, b1), (a2, _) in pairwise(without))
+    assert any(a2 < b1 for (_, b1), (a2, _) in pairwise(with_overlap))
 
 
 def test_paragraph_break_closes_a_chunk_that_is_full_enough() -> None:

@@ -31,7 +31,11 @@ def test_ingest_writes_a_folder_of_plain_files(tmp_path: Path) -> None:
     assert (report.added, report.articles_total) == (3, 3)
     folder = tmp_path / "news"
     assert {p.name for p in folder.iterdir()} == {
-        "manifest.json", "articles.sqlite", "vectors.faiss", "sentences.faiss", "bm25"
+        "manifest.json",
+        "articles.sqlite",
+        "vectors.faiss",
+        "sentences.faiss",
+        "bm25",
     }
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["model"] == "hashing" and manifest["dim"] == embedder.dim

@@ -17,7 +17,10 @@ def _squad(tmp_path: Path) -> Path:
                     {
                         "context": "The Saltmere barrier cost 40 million pounds. It opened in 2026.",
                         "qas": [
-                            {"question": "How much did the Saltmere barrier cost?", "answers": [{"text": "40 million pounds"}]},
+                            {
+                                "question": "How much did the Saltmere barrier cost?",
+                                "answers": [{"text": "40 million pounds"}],
+                            },
                             {"question": "Unanswerable here?", "answers": []},
                         ],
                     }
@@ -28,7 +31,12 @@ def _squad(tmp_path: Path) -> Path:
                 "paragraphs": [
                     {
                         "context": "The Mariners won the cricket final by six wickets.",
-                        "qas": [{"question": "By how many wickets did the Mariners win?", "answers": [{"text": "six wickets"}]}],
+                        "qas": [
+                            {
+                                "question": "By how many wickets did the Mariners win?",
+                                "answers": [{"text": "six wickets"}],
+                            }
+                        ],
                     }
                 ],
             },

@@ -57,7 +57,9 @@ def test_dense_search_matches_brute_force(searcher: Searcher) -> None:
 
 @pytest.mark.parametrize("retriever", ["dense", "bm25", "hybrid"])
 def test_each_retriever_finds_the_topic(searcher: Searcher, retriever: str) -> None:
-    hits = searcher.search("How many wickets did the Mariners win the final by?", SearchSettings(k=2, retriever=retriever))
+    hits = searcher.search(
+        "How many wickets did the Mariners win the final by?", SearchSettings(k=2, retriever=retriever)
+    )
     assert hits[0].chunk.title == "Final won"
     assert all(h.dense_score is not None and h.lexical_score is not None for h in hits)
 
