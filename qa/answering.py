@@ -67,7 +67,8 @@ def make_answer(
 ) -> Answer:
     """An Answer: the best sentence when the top passage is close enough to the question."""
     found = bool(hits) and (hits[0].dense_score or 0.0) >= min_score
-    sentence = choose_sentence(question, query_vector, hits, collection) if found else None
+    # The query is the question made standalone (follow-ups rewritten), so it is what sentences are matched on.
+    sentence = choose_sentence(query, query_vector, hits, collection) if found else None
     if sentence is None:
         return Answer(question, query, False, None, None, None, None, tuple(hits))
     return Answer(question, query, True, sentence.text, sentence.passage, sentence.start, sentence.end, tuple(hits))
