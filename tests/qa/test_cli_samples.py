@@ -117,7 +117,9 @@ def test_ask_json_cites_the_nato_article(capsys: pytest.CaptureFixture[str], dat
 
 def test_ask_text_shows_answer_and_citation(capsys: pytest.CaptureFixture[str], data_dir: Path) -> None:
     answer = ask_json(capsys, data_dir, "What did NATO propose to Russia?")
-    code, out, err = run(capsys, "--data-dir", str(data_dir), "ask", "What did NATO propose to Russia?", "-c", COLLECTION)
+    code, out, err = run(
+        capsys, "--data-dir", str(data_dir), "ask", "What did NATO propose to Russia?", "-c", COLLECTION
+    )
     assert code == 0, err
     assert flat(answer["answer"]) in flat(out)
     headline = (SAMPLE_ARTICLES / NATO).read_text(encoding="utf-8").split("\n", 1)[0].strip()
@@ -129,9 +131,12 @@ def test_no_indexed_chunk_holds_boilerplate(data_dir: Path) -> None:
     store = Store(data_dir / COLLECTION / "articles.sqlite")
     try:
         chunks = store.chunks()
+        raw = "\n".join(stored.raw.text for stored in store.articles())
     finally:
         store.close()
     assert chunks
+    # Each phrase is in the articles as read, so its absence from the chunks means it was removed.
+    assert [phrase for phrase in BOILERPLATE if phrase.lower() not in raw.lower()] == []
     leaks = [(c.article_id, phrase) for c in chunks for phrase in BOILERPLATE if phrase.lower() in c.text.lower()]
     assert leaks == []
     indexed = "\n".join(c.text for c in chunks)
@@ -224,7 +229,7 @@ def test_collections_list_and_remove(
     header, *lines = out.splitlines()
     assert header.split()[:4] == ["name", "articles", "chunks", "model"]
     rows = {line.split()[0]: line.split() for line in lines}
-    name, articles, chunks, model, _built_at = rows[COLLECTION]
+    _name, articles, chunks, model, _built_at = rows[COLLECTION]
     assert (articles, model) == ("10", embedder.name)
     assert int(chunks) > 10
     assert rows["doomed"][1] == "1"
@@ -270,7 +275,9 @@ def test_demo_builds_the_sample_collection(capsys: pytest.CaptureFixture[str], t
 
 
 def test_k_zero_is_a_clear_error(capsys: pytest.CaptureFixture[str], data_dir: Path) -> None:
-    code, out, err = run(capsys, "--data-dir", str(data_dir), "ask", "What did NATO propose?", "-c", COLLECTION, "-k", "0")
+    code, out, err = run(
+        capsys, "--data-dir", str(data_dir), "ask", "What did NATO propose?", "-c", COLLECTION, "-k", "0"
+    )
     assert code == 2
     assert out == ""
     assert err.startswith("error: ")
