@@ -1,4 +1,4 @@
-"""The ``article-qa`` command: ingest, ask, collections, remove, eval, serve."""
+"""The ``article-qa`` command: ingest, ask, collections, remove, eval, demo, serve."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.errors import QAError
+from qa.serving import add_app_options
 from qa.settings import ChunkSettings, SearchSettings, Settings, default_data_dir
 
 logger = logging.getLogger("qa")
@@ -67,7 +68,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         progress=_progress_bar("embedding"),
     )
     for skip in report.skipped:
-        print(f"skipped {skip}", file=sys.stderr)
+        print(f"warning: skipped {skip}", file=sys.stderr)
     print(report.summary())
     return 0
 
@@ -126,10 +127,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Build the bundled sample collection if it is missing, then answer a sample question."""
+    """Build the bundled sample collection if it is missing, answer a sample question, then start the app."""
     from qa.collection import list_collections
     from qa.engine import SAMPLE_ARTICLES, SAMPLE_COLLECTION, Engine
     from qa.formatting import answer_text
+    from qa.serving import local_url
 
     settings = _settings(args)
     engine = Engine(settings)
@@ -139,7 +141,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(report.summary())
     print(f"\n$ article-qa ask {args.question!r} --collection {SAMPLE_COLLECTION}\n")
     print(answer_text(engine.ask(args.question, SAMPLE_COLLECTION)))
-    return 0
+    if args.no_serve:
+        return 0
+    print(f"\nOpen {local_url()} in your browser (Ctrl-C stops the app).", flush=True)
+    engine.forget(SAMPLE_COLLECTION)
+    return _run_app(["--data-dir", str(settings.data_dir), "--collection", SAMPLE_COLLECTION])
+
+
+def _run_app(argv: list[str]) -> int:
+    from qa.serving import run_app
+
+    return run_app(argv)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Start the browser app (app.py) with these options."""
+    from qa.serving import app_argv
+
+    return _run_app(app_argv(args))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -185,9 +204,16 @@ def build_parser() -> argparse.ArgumentParser:
     search_options(p)
     p.set_defaults(run=cmd_ask)
 
-    p = commands.add_parser("demo", help="build the bundled sample collection if missing and ask it a question")
+    p = commands.add_parser(
+        "demo", help="build the bundled sample collection if missing, ask it a question, then open the app"
+    )
     p.add_argument("question", nargs="?", default="What did NATO propose to Russia?")
+    p.add_argument("--no-serve", action="store_true", help="only answer the question; do not start the app")
     p.set_defaults(run=cmd_demo)
+
+    p = commands.add_parser("serve", help="chat with your articles in the browser (http://127.0.0.1:7860)")
+    add_app_options(p)
+    p.set_defaults(run=cmd_serve)
 
     p = commands.add_parser("collections", help="list collections")
     p.add_argument("--json", action="store_true")
@@ -211,11 +237,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
-    )
-    if not args.debug:
-        logging.getLogger("bm25s").setLevel(logging.WARNING)
+    level = logging.DEBUG if args.debug else logging.WARNING
+    # The level goes on the handler too: bm25s sets its own logger to DEBUG when imported (after this
+    # runs), and a logger's own level, not the root's, decides what reaches the root's handlers.
+    handler = logging.StreamHandler()
+    handler.setLevel(level)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
     try:
         return int(args.run(args))
     except QAError as error:

@@ -258,7 +258,7 @@ _READERS: dict[str, Callable[[Path, str], ReadResult]] = {
 
 def _skip(origin: str, reason: str) -> Skip:
     skip = Skip(origin=origin, reason=reason)
-    logger.warning("skipped %s", skip)
+    logger.info("skipped %s", skip)
     return skip
 
 

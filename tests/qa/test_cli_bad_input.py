@@ -77,7 +77,7 @@ def test_bad_files_are_skipped_by_name_and_good_ones_ingested(
     code, out, err = run(capsys, "--data-dir", str(data), "ingest", str(messy), "-c", "messy")
     assert code == 0, err
 
-    skip_lines = [line for line in (err + out).splitlines() if line.startswith("skipped ")]
+    skip_lines = [line for line in (err + out).splitlines() if line.startswith("warning: skipped ")]
     expected = {
         "empty.txt": "empty",
         "binary.txt": "binary",

@@ -334,7 +334,7 @@ def test_recursive_folder(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> N
     write(root / ".DS_Store", b"\x00\x00\x00\x01Bud1")
     write(root / ".git" / "notes.txt", "hidden\n\nnot read")
     write(root / "a" / "data.bin", b"\x00")
-    with caplog.at_level(logging.WARNING, logger="qa.readers"):
+    with caplog.at_level(logging.INFO, logger="qa.readers"):
         result = read_paths([str(root)])
     assert [a.id for a in result.articles] == ["a/deep/c.TXT", "a/z.md", "b.txt"]
     assert result.articles[0].origin == str(root / "a" / "deep" / "c.TXT")
@@ -379,7 +379,7 @@ def test_directory_with_supported_suffix_is_walked(tmp_path: Path) -> None:
 
 def test_skips_are_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     path = write(tmp_path / "empty.md", "")
-    with caplog.at_level(logging.WARNING, logger="qa.readers"):
+    with caplog.at_level(logging.INFO, logger="qa.readers"):
         read_paths([path])
     assert f"{path}: empty file" in caplog.text
 
