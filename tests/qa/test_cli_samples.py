@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import embeddings
+import qa.cli
 import qa.engine
 from qa.cli import main
 from qa.engine import SAMPLE_ARTICLES, SAMPLE_COLLECTION
@@ -260,18 +261,34 @@ def test_collections_list_and_remove(
     assert [m["name"] for m in json.loads(out)] == [COLLECTION]
 
 
-def test_demo_builds_the_sample_collection(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_demo_builds_the_sample_collection(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[list[str]] = []
+    monkeypatch.setattr(qa.cli, "_run_app", lambda argv: started.append(argv) or 0)
     code, out, err = run(capsys, "--data-dir", str(tmp_path), "demo")
     assert code == 0, err
     assert f"building the sample collection '{SAMPLE_COLLECTION}'" in out
     assert f"'{SAMPLE_COLLECTION}': 10 articles" in out
     assert "urged Russia to join" in flat(out)
     assert (tmp_path / SAMPLE_COLLECTION / "manifest.json").is_file()
+    # Then it opens the app on the sample collection (tests/app runs the app itself).
+    assert "Open http://127.0.0.1:7860 in your browser" in out
+    assert started == [["--data-dir", str(tmp_path), "--collection", SAMPLE_COLLECTION]]
 
-    code, out, err = run(capsys, "--data-dir", str(tmp_path), "demo")
+    code, out, err = run(capsys, "--data-dir", str(tmp_path), "demo", "--no-serve")
     assert code == 0, err
     assert "building" not in out
     assert "urged Russia to join" in flat(out)
+    assert "Open http" not in out and len(started) == 1
+
+
+def test_serve_runs_the_app_with_its_options(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    started: list[list[str]] = []
+    monkeypatch.setattr(qa.cli, "_run_app", lambda argv: started.append(argv) or 0)
+    assert main(["--data-dir", str(tmp_path), "serve", "--port", "8123", "-c", "news", "--llm-model", "m"]) == 0
+    expected = ["--host", "127.0.0.1", "--port", "8123", "--data-dir", str(tmp_path), "--collection", "news"]
+    assert started == [[*expected, "--llm-model", "m"]]
 
 
 def test_k_zero_is_a_clear_error(capsys: pytest.CaptureFixture[str], data_dir: Path) -> None:

@@ -1,0 +1,211 @@
+"""The browser app: chat with your articles. Wiring only; the work is in ``qa.chat`` and ``qa.chat_render``.
+
+Run ``python app.py`` (or ``article-qa serve``) and open http://127.0.0.1:7860.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from qa.chat import ChatService
+from qa.chat_render import STYLESHEET, ingest_html, problem_html, question_html, stats_html
+from qa.conversation import Turn
+from qa.engine import SAMPLE_COLLECTION, Engine
+from qa.errors import QAError
+from qa.generation import llm_config
+from qa.readers import SUPPORTED_SUFFIXES
+from qa.serving import add_app_options
+from qa.settings import Settings, default_data_dir
+
+EXAMPLES = [
+    "What did NATO propose to Russia?",
+    "How many runs did Priya Nandakumar score in the final?",
+    "Where did the Tern-2 lander touch down?",
+]
+INTRO = (
+    "<header class='aqa-header'><h1>article-qa</h1><p>Ask questions of your news articles: the answer is quoted "
+    "from them, highlighted in its passage and cited — or <em>not found</em> when they do not say.</p></header>"
+)
+# Gradio scopes css_paths to the app's content; the page's own margins need a plain style in <head>.
+PAGE_HEAD = "<style>@media (max-width: 720px) { .gradio-container .main.app { padding: 8px 6px; } }</style>"
+Messages = list[dict[str, Any]]
+# The reader's own interface font: nothing to download, and plain enough for long passages.
+FONT = ("-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "Liberation Sans", "Noto Sans", "sans-serif")
+
+
+def terminal_progress(description: str) -> Callable[[int, int], None]:
+    """A tqdm bar for work done before the browser is up."""
+    from tqdm import tqdm
+
+    bars: list[Any] = []  # created on the first call, so nothing shows when there is nothing to do
+
+    def update(done: int, total: int) -> None:
+        if not bars:
+            bars.append(tqdm(total=total, desc=description, unit="text", file=sys.stderr))
+        bar = bars[0]
+        bar.total = total
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    return update
+
+
+def build(service: ChatService, selected: str) -> gr.Blocks:
+    """The page: article sets in a sidebar, the chat in the main area, and the ``/ask`` API."""
+
+    def stats(name: str | None) -> str:
+        try:
+            return stats_html(service.manifest(name)) if name else ""
+        except QAError as error:
+            return problem_html(str(error))
+
+    def submit(question: str, messages: Messages) -> tuple[str, Messages, str]:
+        question = question.strip()
+        if not question:
+            return "", messages, ""
+        return "", [*messages, {"role": "user", "content": question_html(question)}], question
+
+    def respond(question: str, collection: str, messages: Messages, turns: list[Turn]) -> Iterator[Any]:
+        if not question:
+            yield messages, turns
+            return
+        for reply in service.reply(question, collection, turns):
+            shown = [*messages, {"role": "assistant", "content": reply.html}]
+            yield shown, [*turns, reply.turn] if reply.turn else turns
+
+    def add_articles(paths: list[str] | None, name: str, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
+        name = (name or "").strip()
+        if not paths:
+            return gr.skip(), gr.skip(), problem_html("Choose one or more files first."), gr.skip()
+        progress(0, desc="Reading files")
+        try:
+            report = service.ingest(paths, name, lambda done, total: progress((done, total), desc="Embedding"))
+        except QAError as error:
+            return gr.skip(), gr.skip(), problem_html(str(error)), None
+        picker_update = gr.Dropdown(choices=service.collections(), value=name)
+        return picker_update, stats(name), ingest_html(report), None
+
+    def ask(question: str, collection: str = selected) -> dict[str, Any]:
+        """Answer a question from an article set: found, answer sentence, offsets and the passages with citations."""
+        try:
+            return service.ask_data(question, collection)
+        except QAError as error:
+            raise gr.Error(str(error)) from error
+
+    with gr.Blocks(title="article-qa") as demo:
+        turns = gr.State([])
+        pending = gr.State("")
+        gr.HTML(INTRO)
+        with gr.Row(elem_id="aqa-layout"):
+            with gr.Column(scale=1, min_width=270, elem_id="aqa-side"):
+                picker = gr.Dropdown(service.collections(), value=selected, label="Article set", interactive=True)
+                info = gr.HTML(stats(selected), elem_id="aqa-stats")
+                with gr.Accordion("Add articles", open=True, elem_id="aqa-upload"):
+                    files = gr.File(
+                        file_count="multiple",
+                        file_types=sorted(SUPPORTED_SUFFIXES),
+                        label=".txt .md .html .jsonl .json .csv",
+                        height=150,
+                        elem_id="aqa-files",
+                    )
+                    target = gr.Textbox(
+                        value=selected,
+                        label="Into article set",
+                        info="an existing name or a new one",
+                        elem_id="aqa-target",
+                    )
+                    add = gr.Button("Add articles", elem_id="aqa-add")
+                    report = gr.HTML(elem_id="aqa-report")
+            with gr.Column(scale=3, min_width=340, elem_id="aqa-main"):
+                chatbot = gr.Chatbot(
+                    elem_id="aqa-chat",
+                    show_label=False,
+                    height="64vh",
+                    # Messages are HTML built from escaped text: no Markdown or LaTeX pass may rewrite them.
+                    render_markdown=False,
+                    sanitize_html=True,
+                    latex_delimiters=[],
+                    allow_tags=False,
+                    buttons=["copy"],
+                    feedback_options=None,
+                    placeholder="Ask a question about the articles in this set.",
+                )
+                with gr.Row(equal_height=True, elem_id="aqa-ask-row"):
+                    question = gr.Textbox(
+                        placeholder="Ask a question, or a follow-up like “Who said that?”",
+                        show_label=False,
+                        scale=6,
+                        min_width=200,
+                        elem_id="aqa-question",
+                        autofocus=True,
+                    )
+                    send = gr.Button("Ask", variant="primary", scale=1, min_width=70, elem_id="aqa-ask")
+                    new = gr.Button("New chat", scale=1, min_width=90, elem_id="aqa-new")
+                gr.Examples(EXAMPLES, inputs=question, label="Try on the sample articles")
+
+        for trigger in (question.submit, send.click):
+            trigger(
+                submit, [question, chatbot], [question, chatbot, pending], queue=False, api_visibility="private"
+            ).then(respond, [pending, picker, chatbot, turns], [chatbot, turns], api_visibility="private")
+        new.click(lambda: ([], [], ""), None, [chatbot, turns, question], queue=False, api_visibility="private")
+        chatbot.clear(lambda: [], None, turns, queue=False, api_visibility="private")
+        picker.change(lambda name: (stats(name), name), picker, [info, target], api_visibility="private")
+        add.click(add_articles, [files, target], [picker, info, report, files], api_visibility="private")
+        gr.api(ask, api_name="ask")
+    return demo
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="article-qa in the browser: chat with your news articles.")
+    add_app_options(parser)
+    parser.add_argument(
+        "--data-dir", help="where collections live (default: $ARTICLE_QA_HOME or ~/.local/share/article-qa)"
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    args = parser.parse_args(argv)
+    level = logging.DEBUG if args.debug else logging.WARNING
+    # On the handler too: bm25s sets its own logger to DEBUG when it is imported, after this runs.
+    handler = logging.StreamHandler()
+    handler.setLevel(level)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
+    try:
+        llm = llm_config(args.llm_base_url, args.llm_model, args.llm_api_key, os.environ)
+        data_dir = Path(args.data_dir).expanduser() if args.data_dir else default_data_dir()
+        service = ChatService(Engine(Settings(data_dir=data_dir)), llm)
+        built = service.ensure_samples(terminal_progress(f"building the sample collection in {data_dir}"))
+        if built is not None:
+            print(built.summary(), file=sys.stderr)
+        names = service.collections()
+        selected = args.collection or (SAMPLE_COLLECTION if SAMPLE_COLLECTION in names else names[0])
+        print(f"loading the model and collection '{selected}' ...", file=sys.stderr)
+        service.load(selected)
+    except QAError as error:
+        if args.debug:
+            raise
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if llm is not None:
+        print(f"generated answers: {llm.model} at {llm.base_url}", file=sys.stderr)
+    build(service, selected).launch(
+        server_name=args.host,
+        server_port=args.port,
+        share=args.share,
+        theme=gr.themes.Soft(primary_hue="indigo", neutral_hue="slate", font=FONT),
+        css_paths=[STYLESHEET],
+        head=PAGE_HEAD,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""The browser app's work without the browser: answer in context, stream generated answers, ingest uploads.
+
+``app.py`` wires these methods to Gradio; everything here runs (and is tested) without it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from qa.chat_render import error_html, render_answer
+from qa.collection import list_collections, read_manifest
+from qa.conversation import Turn, rewrite_query
+from qa.engine import SAMPLE_ARTICLES, SAMPLE_COLLECTION, Engine
+from qa.errors import QAError
+from qa.formatting import answer_data
+from qa.generation import GenerationFailed, LLMConfig, stream_answer
+from qa.ingest import IngestReport, Progress
+from qa.types import Answer
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One state of the assistant's message; the last one of a reply carries the finished turn."""
+
+    html: str
+    turn: Turn | None = None
+
+
+class ChatService:
+    """Questions with conversation context, uploads and collection listings over one :class:`Engine`.
+
+    All engine work runs on a single worker thread: a collection's SQLite connection belongs to
+    the thread that opened it, while Gradio calls handlers from a pool of threads. It also keeps
+    an ingest from swapping a collection under a question being answered.
+    """
+
+    def __init__(self, engine: Engine, llm: LLMConfig | None = None) -> None:
+        self.engine = engine
+        self.llm = llm
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine")
+
+    def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return self._worker.submit(fn, *args, **kwargs).result()
+
+    def close(self) -> None:
+        self._worker.shutdown(wait=False)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.engine.settings.data_dir
+
+    def collections(self) -> list[str]:
+        return list_collections(self.data_dir)
+
+    def manifest(self, name: str) -> dict[str, Any]:
+        return read_manifest(self.data_dir, name)
+
+    def ensure_samples(self, progress: Progress | None = None) -> IngestReport | None:
+        """Build the bundled sample collection when there is no collection at all."""
+        if self.collections():
+            return None
+        return self.ingest([SAMPLE_ARTICLES], SAMPLE_COLLECTION, progress)
+
+    def load(self, name: str) -> None:
+        """Load the model and collection now, so the first question does not wait for them."""
+        self._run(self.engine.searcher, name)
+
+    def ask(self, question: str, collection: str, query: str | None = None) -> Answer:
+        return self._run(self.engine.ask, question, collection, query=query)
+
+    def ask_data(self, question: str, collection: str) -> dict[str, Any]:
+        """The answer, its passages and their citations as a JSON-ready object (the HTTP API)."""
+        return answer_data(self.ask(question, collection))
+
+    def ingest(self, paths: Sequence[Path | str], name: str, progress: Progress | None = None) -> IngestReport:
+        return self._run(self.engine.ingest_paths, paths, name, progress=progress)
+
+    def reply(self, question: str, collection: str, history: Sequence[Turn]) -> Iterator[Reply]:
+        """The assistant's message for ``question``, in successive states while a generated answer streams."""
+        query = rewrite_query(question, list(history))
+        try:
+            answer = self.ask(question, collection, query)
+        except QAError as error:
+            yield Reply(error_html(str(error)))
+            return
+        turn = Turn(question, query, answer.sentence)
+        if self.llm is None or not answer.found:
+            yield Reply(render_answer(answer), turn)
+            return
+        text = ""
+        try:
+            for piece in stream_answer(self.llm, question, query, answer.passages):
+                text += piece
+                yield Reply(render_answer(answer, generated=text, streaming=True))
+        except GenerationFailed as error:
+            logger.warning("generated answer failed: %s", error)
+            note = f"The language model failed ({error}); showing the answer quoted from the articles instead."
+            yield Reply(render_answer(answer, note=note), turn)
+            return
+        yield Reply(render_answer(answer, generated=text), turn)

@@ -1,0 +1,61 @@
+"""Options of the browser app, shared by ``python app.py`` and ``article-qa serve``, and starting it."""
+
+from __future__ import annotations
+
+import argparse
+import runpy
+import sys
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 7860
+
+
+def local_url(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> str:
+    return f"http://{host}:{port}"
+
+
+def add_app_options(parser: argparse.ArgumentParser) -> None:
+    """The app's flags except ``--data-dir`` (which ``article-qa`` takes before the command)."""
+    parser.add_argument(
+        "--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST}: this machine only)"
+    )
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    parser.add_argument("--collection", "-c", help="article set selected at start (default: 'samples' or the first)")
+    parser.add_argument("--share", action="store_true", help="also serve on a temporary public gradio.live link")
+    parser.add_argument(
+        "--llm-base-url", help="OpenAI-compatible endpoint for generated answers ($ARTICLE_QA_LLM_BASE_URL)"
+    )
+    parser.add_argument("--llm-model", help="model name at that endpoint ($ARTICLE_QA_LLM_MODEL)")
+    parser.add_argument("--llm-api-key", help="API key for that endpoint ($ARTICLE_QA_LLM_API_KEY)")
+
+
+def app_argv(args: argparse.Namespace) -> list[str]:
+    """The ``app.py`` command line for parsed app options (and ``data_dir``, ``debug`` when set)."""
+    argv = ["--host", args.host, "--port", str(args.port)]
+    for flag, value in (
+        ("--data-dir", getattr(args, "data_dir", None)),
+        ("--collection", getattr(args, "collection", None)),
+        ("--llm-base-url", getattr(args, "llm_base_url", None)),
+        ("--llm-model", getattr(args, "llm_model", None)),
+        ("--llm-api-key", getattr(args, "llm_api_key", None)),
+    ):
+        if value:
+            argv += [flag, str(value)]
+    if getattr(args, "share", False):
+        argv.append("--share")
+    if getattr(args, "debug", False):
+        argv.append("--debug")
+    return argv
+
+
+def run_app(argv: list[str]) -> int:
+    """Run the ``app`` module as ``python app.py ARGV`` would (nothing imports it)."""
+    saved = sys.argv
+    sys.argv = ["app.py", *argv]
+    try:
+        runpy.run_module("app", run_name="__main__", alter_sys=True)
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    finally:
+        sys.argv = saved
+    return 0
