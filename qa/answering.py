@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from embeddings import Vectors
@@ -35,29 +36,33 @@ def candidates(collection: Collection, query_vector: Vectors, hits: list[Hit], p
     return out
 
 
-def term_overlap(question: str, sentence: str, lexical: LexicalIndex) -> float:
-    """Share of the question's IDF weight whose terms appear in the sentence."""
-    terms = set(lexical.query_terms(question))
-    if not terms:
-        return 0.0
-    present = set(lexical.stems(sentence))
-    weights = {t: lexical.idf(t) for t in terms}
-    total = sum(weights.values())
-    return sum(w for t, w in weights.items() if t in present) / total if total > 0 else 0.0
+def term_weights(query: str, pool: list[Candidate], lexical: LexicalIndex) -> dict[str, float]:
+    """Weight of each query term: rare in the collection and rare among the candidate sentences.
+
+    The second factor is what finds the answer: the topic words of a story ("barrier", "Saltmere")
+    sit in many of its sentences, the question's focus ("homes") in few.
+    """
+    terms = lexical.query_terms(query)
+    stems = [set(lexical.stems(c.text)) for c in pool]
+    return {t: lexical.idf(t) * math.log(1.0 + len(pool) / (1.0 + sum(t in s for s in stems))) for t in terms}
 
 
 def choose_sentence(
-    question: str, query_vector: Vectors, hits: list[Hit], collection: Collection, passages: int = 3
+    query: str, query_vector: Vectors, hits: list[Hit], collection: Collection, passages: int = 3
 ) -> Candidate | None:
-    """The sentence that best answers the question: meaning, shared rare terms and passage rank."""
+    """The sentence that best answers the query: meaning, the query's focus terms, passage rank."""
     pool = candidates(collection, query_vector, hits, passages)
     if not pool:
         return None
+    weights = term_weights(query, pool, collection.lexical)
+    total = sum(weights.values()) or 1.0
     top = hits[0].score if hits[0].score > 0 else 1.0
 
     def score(candidate: Candidate) -> float:
+        present = set(collection.lexical.stems(candidate.text))
+        overlap = sum(w for t, w in weights.items() if t in present) / total
         prior = hits[candidate.passage].score / top
-        return candidate.similarity + 0.5 * term_overlap(question, candidate.text, collection.lexical) + 0.2 * prior
+        return candidate.similarity + 0.5 * overlap + 0.2 * prior
 
     return max(pool, key=score)
 
