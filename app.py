@@ -9,7 +9,7 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from qa.conversation import Turn
 from qa.engine import SAMPLE_COLLECTION, Engine
 from qa.errors import QAError
 from qa.generation import llm_config
+from qa.progress import terminal_progress
 from qa.readers import SUPPORTED_SUFFIXES
 from qa.serving import add_app_options
 from qa.settings import Settings, default_data_dir
@@ -39,24 +40,6 @@ PAGE_HEAD = "<style>@media (max-width: 720px) { .gradio-container .main.app { pa
 Messages = list[dict[str, Any]]
 # The reader's own interface font: nothing to download, and plain enough for long passages.
 FONT = ("-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "Liberation Sans", "Noto Sans", "sans-serif")
-
-
-def terminal_progress(description: str) -> Callable[[int, int], None]:
-    """A tqdm bar for work done before the browser is up."""
-    from tqdm import tqdm
-
-    bars: list[Any] = []  # created on the first call, so nothing shows when there is nothing to do
-
-    def update(done: int, total: int) -> None:
-        if not bars:
-            bars.append(tqdm(total=total, desc=description, unit="text", file=sys.stderr))
-        bar = bars[0]
-        bar.total = total
-        bar.update(done - bar.n)
-        if done >= total:
-            bar.close()
-
-    return update
 
 
 def build(service: ChatService, selected: str) -> gr.Blocks:

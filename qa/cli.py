@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.errors import QAError
+from qa.progress import terminal_progress
 from qa.serving import add_app_options
 from qa.settings import ChunkSettings, SearchSettings, Settings, default_data_dir
 
@@ -19,7 +20,7 @@ logger = logging.getLogger("qa")
 def _settings(args: argparse.Namespace) -> Settings:
     search = SearchSettings()
     overrides: dict[str, Any] = {}
-    for field in ("k", "retriever", "min_score", "dense_weight"):
+    for field in ("k", "retriever", "min_score", "dense_weight", "sentence_weight"):
         value = getattr(args, field, None)
         if value is not None:
             overrides[field] = value
@@ -40,21 +41,6 @@ def _chunking(args: argparse.Namespace) -> ChunkSettings | None:
     )
 
 
-def _progress_bar(description: str) -> Any:
-    from tqdm import tqdm
-
-    bar: dict[str, Any] = {}
-
-    def update(done: int, total: int) -> None:
-        if "bar" not in bar:
-            bar["bar"] = tqdm(total=total, desc=description, unit="chunk", file=sys.stderr)
-        bar["bar"].update(done - bar["bar"].n)
-        if done >= total:
-            bar["bar"].close()
-
-    return update
-
-
 def cmd_ingest(args: argparse.Namespace) -> int:
     from qa.engine import Engine
 
@@ -65,7 +51,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         model=args.model,
         chunking=_chunking(args),
         replace=args.replace,
-        progress=_progress_bar("embedding"),
+        progress=terminal_progress("embedding"),
     )
     for skip in report.skipped:
         print(f"warning: skipped {skip}", file=sys.stderr)
@@ -137,7 +123,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     engine = Engine(settings)
     if SAMPLE_COLLECTION not in list_collections(settings.data_dir):
         print(f"building the sample collection '{SAMPLE_COLLECTION}' in {settings.data_dir} ...")
-        report = engine.ingest_paths([SAMPLE_ARTICLES], SAMPLE_COLLECTION, progress=_progress_bar("embedding"))
+        report = engine.ingest_paths([SAMPLE_ARTICLES], SAMPLE_COLLECTION, progress=terminal_progress("embedding"))
         print(report.summary())
     print(f"\n$ article-qa ask {args.question!r} --collection {SAMPLE_COLLECTION}\n")
     print(answer_text(engine.ask(args.question, SAMPLE_COLLECTION)))
@@ -186,7 +172,13 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--dense-weight",
             type=float,
-            help=f"weight of the dense side in fusion (default {SearchSettings().dense_weight})",
+            help=f"weight of passage cosine in fusion (default {SearchSettings().dense_weight})",
+        )
+        p.add_argument(
+            "--sentence-weight",
+            type=float,
+            help=f"weight of best-sentence cosine in fusion (default {SearchSettings().sentence_weight}); "
+            "BM25 gets the rest",
         )
 
     p = commands.add_parser("ingest", help="add articles (files or folders) to a collection")

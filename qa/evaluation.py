@@ -109,6 +109,7 @@ def evaluate(
         "retriever": settings.search.retriever,
         "chunking": (chunking or ChunkSettings()).__dict__,
         "dense_weight": settings.search.dense_weight,
+        "sentence_weight": settings.search.sentence_weight,
         **{f"top{k}": sum(1 for r in ranks if r is not None and r <= k) / n for k in CUTOFFS},
         "mrr": sum(1.0 / r for r in ranks if r is not None) / n,
         "answer_sentence": sentence_hits / n,

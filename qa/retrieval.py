@@ -11,26 +11,38 @@ from qa.settings import SearchSettings
 from qa.types import Hit
 
 
-def fuse(dense: dict[int, float], lexical: dict[int, float], dense_weight: float) -> dict[int, float]:
+def _minmax(scores: dict[int, float]) -> dict[int, float]:
+    if not scores:
+        return {}
+    low, high = min(scores.values()), max(scores.values())
+    return {i: (v - low) / (high - low) if high > low else 0.0 for i, v in scores.items()}
+
+
+def fuse(
+    dense: dict[int, float],
+    lexical: dict[int, float],
+    dense_weight: float,
+    sentence: dict[int, float] | None = None,
+    sentence_weight: float = 0.0,
+) -> dict[int, float]:
     """Weighted sum of per-query normalised scores over the union of candidates.
 
-    Dense cosines are min-max scaled over the candidates; BM25 scores are divided by the best
-    one, so a query whose terms match nothing leans on the dense side alone. Either dict may
-    lack a candidate that the other has; a missing score counts as that side's minimum.
+    Cosines (of the passage, and of its best sentence) are min-max scaled over the candidates;
+    BM25 scores are divided by the best one, so a query whose terms match nothing leans on the
+    dense side alone. BM25 gets the weight the others leave. A candidate missing from one side
+    counts as that side's minimum.
     """
-    ids = set(dense) | set(lexical)
-    if not ids:
-        return {}
-    d_values = list(dense.values())
-    d_low, d_high = (min(d_values), max(d_values)) if d_values else (0.0, 0.0)
-    d_span = d_high - d_low
+    sentence = sentence or {}
+    ids = set(dense) | set(lexical) | set(sentence)
+    d, s = _minmax(dense), _minmax(sentence)
     b_high = max(lexical.values(), default=0.0)
-    fused = {}
-    for i in ids:
-        d = (dense.get(i, d_low) - d_low) / d_span if d_span > 0 else 0.0
-        b = lexical.get(i, 0.0) / b_high if b_high > 0 else 0.0
-        fused[i] = dense_weight * d + (1.0 - dense_weight) * b
-    return fused
+    lexical_weight = 1.0 - dense_weight - sentence_weight
+    return {
+        i: dense_weight * d.get(i, 0.0)
+        + sentence_weight * s.get(i, 0.0)
+        + lexical_weight * (lexical.get(i, 0.0) / b_high if b_high > 0 else 0.0)
+        for i in ids
+    }
 
 
 class Searcher:
@@ -68,7 +80,8 @@ class Searcher:
         elif settings.retriever == "bm25":
             ranked = lexical
         else:
-            ranked = fuse(dense, lexical, settings.dense_weight)
+            sentence = self._best_sentences(vector, settings.candidates * 2)
+            ranked = fuse(dense, lexical, settings.dense_weight, sentence, settings.sentence_weight)
         best = sorted(ranked, key=lambda i: (-ranked[i], i))[:k]
         if not best:
             return []
@@ -83,3 +96,15 @@ class Searcher:
             Hit(chunk=c, score=ranked[c.id], dense_score=dense.get(c.id), lexical_score=lexical.get(c.id, 0.0))
             for c in chunks
         ]
+
+    def _best_sentences(self, vector: Vectors, pool: int) -> dict[int, float]:
+        """For passages holding one of the ``pool`` sentences nearest the query: the best such cosine.
+
+        A passage whose one sentence answers the question scores well here even when the rest of
+        the passage is about something else, which dilutes its own vector.
+        """
+        nearest = dict(self.collection.sentence_vectors.search(vector, pool))
+        best: dict[int, float] = {}
+        for sentence_id, chunk_id in self.collection.store.chunks_of_sentences(list(nearest)):
+            best[chunk_id] = max(best.get(chunk_id, -1.0), nearest[sentence_id])
+        return best

@@ -18,7 +18,7 @@ class ChunkSettings:
     """How articles are cut into passages; stored in a collection's manifest."""
 
     chunk_tokens: int = 200
-    chunk_overlap: int = 32
+    chunk_overlap: int = 64
     paragraph_fill: float = 0.5
     embed_title: bool = True
 
@@ -30,7 +30,8 @@ class SearchSettings:
     k: int = 5
     retriever: Retriever = "hybrid"
     candidates: int = 50
-    dense_weight: float = 0.3
+    dense_weight: float = 0.2
+    sentence_weight: float = 0.2
     min_score: float = 0.3
 
 

@@ -146,6 +146,18 @@ class Store:
         )
         return [(int(a), int(b), int(c)) for a, b, c in rows]
 
+    def chunks_of_sentences(self, sentence_ids: list[int]) -> list[tuple[int, int]]:
+        """``(sentence id, chunk id)`` for every chunk that contains one of the sentences."""
+        if not sentence_ids:
+            return []
+        marks = ",".join("?" * len(sentence_ids))
+        rows = self._db.execute(
+            "SELECT s.id, c.id FROM sentences s JOIN chunks c ON c.article_id = s.article_id"
+            f" AND c.start <= s.start AND s.end <= c.end WHERE s.id IN ({marks})",
+            sentence_ids,
+        )
+        return [(int(a), int(b)) for a, b in rows]
+
     def add_chunks(self, rows: Iterable[tuple[int, str, int, int]]) -> None:
         """Add ``(chunk id, article id, start, end)`` rows."""
         self._db.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?)", rows)
