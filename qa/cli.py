@@ -100,14 +100,20 @@ def cmd_remove(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from qa.evaluation import evaluate, report_table
 
+    details: list[dict[str, Any]] | None = [] if args.details else None
     report = evaluate(
         Path(args.file),
         _settings(args),
+        articles=[Path(p) for p in args.articles or []],
+        unanswerable=Path(args.unanswerable) if args.unanswerable else None,
+        details=details,
         collection=args.collection,
         chunking=_chunking(args),
         limit=args.limit,
         progress=not args.json,
     )
+    if details is not None:
+        Path(args.details).write_text("".join(json.dumps(d) + "\n" for d in details))
     print(json.dumps(report, indent=2) if args.json else report_table(report))
     return 0
 
@@ -220,6 +226,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--collection", "-c", help="use or build this collection instead of a temporary one")
     p.add_argument("--model", help="model for the temporary collection")
     p.add_argument("--limit", type=int, help="ask only N questions, spread evenly over the file")
+    p.add_argument("--articles", nargs="+", help="files or folders of articles, for a question file without them")
+    p.add_argument("--unanswerable", help="also ask the 'unanswerable' questions of this file, to measure refusals")
+    p.add_argument("--details", help="write one JSON line per question (scores, rank, found) to this file")
     p.add_argument("--json", action="store_true")
     chunk_options(p)
     search_options(p)

@@ -1,4 +1,9 @@
-"""`article-qa eval`: retrieval and answer quality on a SQuAD-format file, with latency."""
+"""`article-qa eval`: retrieval, answer and refusal quality on a question file, with latency.
+
+Two file formats: SQuAD (articles and questions in one file), and a question file of our own,
+``{"questions": [{"question", "answers": [...]}], "unanswerable": [{"question"}]}``, asked of
+articles given separately (``--articles``), so the articles need not be copied into it.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -15,8 +21,9 @@ from embeddings import Embedder
 from qa.engine import Engine
 from qa.errors import InvalidInput
 from qa.ingest import ingest
+from qa.readers import read_paths
 from qa.settings import ChunkSettings, Settings
-from qa.types import Article
+from qa.types import Answer, Article
 
 CUTOFFS = (1, 5, 10)
 
@@ -49,6 +56,21 @@ def load_squad(path: Path) -> tuple[list[Article], list[Question]]:
     return articles, questions
 
 
+def load_question_file(path: Path) -> tuple[list[Question], list[str]]:
+    """Answerable questions and unanswerable question texts from a question file (either format)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise InvalidInput(f"{path}: cannot read questions ({error})") from error
+    if isinstance(data, dict) and "data" in data:
+        _, questions = load_squad(path)
+        return [q for q in questions if q.answers], [q.text for q in questions if not q.answers]
+    if not isinstance(data, dict) or not ({"questions", "unanswerable"} & set(data)):
+        raise InvalidInput(f"{path}: expected SQuAD format or {{'questions': [...], 'unanswerable': [...]}}")
+    answerable = [Question(q["question"], tuple(q["answers"])) for q in data.get("questions", [])]
+    return answerable, [q["question"] for q in data.get("unanswerable", [])]
+
+
 def first_rank(passages: list[str], answers: tuple[str, ...]) -> int | None:
     """1-based rank of the first passage containing a gold answer, if any."""
     for rank, text in enumerate(passages, start=1):
@@ -61,15 +83,33 @@ def evaluate(
     path: Path,
     settings: Settings,
     *,
+    articles: Sequence[Path] = (),
+    unanswerable: Path | None = None,
     collection: str | None = None,
     chunking: ChunkSettings | None = None,
     limit: int | None = None,
     progress: bool = True,
     embedder: Embedder | None = None,
+    details: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Ingest the file's articles, ask every question and measure; returns the report as data."""
-    articles, questions = load_squad(path)
-    answerable = [q for q in questions if q.answers]
+    """Ingest the articles, ask every question and measure; returns the report as data.
+
+    Args:
+        path: a SQuAD file (its articles are ingested) or a question file (``articles`` needed).
+        articles: files or folders of articles for a question file.
+        unanswerable: another question file whose ``unanswerable`` questions are asked too.
+        details: if given, one record per question is appended to it (for calibration).
+    """
+    answerable, refusable = load_question_file(path)
+    if articles:
+        read = read_paths(list(articles))
+        corpus = read.articles
+    elif "data" in json.loads(path.read_text(encoding="utf-8")):
+        corpus, _ = load_squad(path)
+    else:
+        raise InvalidInput(f"{path} holds questions only; give the articles to ask them of with --articles")
+    if unanswerable is not None:
+        refusable += load_question_file(unanswerable)[1]
     if limit is not None and 0 < limit < len(answerable):
         # Spread evenly over the file: questions come grouped by article.
         answerable = [answerable[i * len(answerable) // limit] for i in range(limit)]
@@ -81,7 +121,7 @@ def evaluate(
             name = collection
         engine = Engine(settings, embedder)
         started = time.perf_counter()
-        report = ingest(articles, settings.data_dir, name, engine.embedder(), chunking or ChunkSettings())
+        report = ingest(corpus, settings.data_dir, name, engine.embedder(), chunking or ChunkSettings())
         ingest_seconds = time.perf_counter() - started
         search = replace(settings.search, k=max(max(CUTOFFS), settings.search.k))
         ranks: list[int | None] = []
@@ -93,12 +133,21 @@ def evaluate(
             started = time.perf_counter()
             answer = engine.ask(question.text, name, search)
             latencies.append(time.perf_counter() - started)
-            ranks.append(first_rank([h.chunk.text for h in answer.passages], question.answers))
-            if answer.sentence is not None and any(a in answer.sentence for a in question.answers):
-                sentence_hits += 1
+            rank = first_rank([h.chunk.text for h in answer.passages], question.answers)
+            ranks.append(rank)
+            correct = answer.sentence is not None and any(a in answer.sentence for a in question.answers)
+            sentence_hits += correct
             refused += not answer.found
+            if details is not None:
+                details.append(_detail(question.text, True, answer, rank, correct))
             if progress and number % 250 == 0:
                 print(f"  {number}/{len(answerable)} questions", file=sys.stderr)
+        refused_unanswerable = 0
+        for text in refusable:
+            answer = engine.ask(text, name, search)
+            refused_unanswerable += not answer.found
+            if details is not None:
+                details.append(_detail(text, False, answer, None, False))
     n = len(answerable) or 1
     latencies.sort()
     return {
@@ -110,13 +159,29 @@ def evaluate(
         "chunking": (chunking or ChunkSettings()).__dict__,
         "dense_weight": settings.search.dense_weight,
         "sentence_weight": settings.search.sentence_weight,
+        "min_score": settings.search.min_score,
         **{f"top{k}": sum(1 for r in ranks if r is not None and r <= k) / n for k in CUTOFFS},
         "mrr": sum(1.0 / r for r in ranks if r is not None) / n,
         "answer_sentence": sentence_hits / n,
         "refused": refused / n,
+        "unanswerable": len(refusable),
+        "refused_unanswerable": refused_unanswerable / len(refusable) if refusable else None,
         "latency_ms_median": 1000 * statistics.median(latencies) if latencies else 0.0,
         "latency_ms_p95": 1000 * latencies[int(0.95 * (len(latencies) - 1))] if latencies else 0.0,
         "ingest_seconds": ingest_seconds,
+    }
+
+
+def _detail(question: str, answerable: bool, answer: Answer, rank: int | None, correct: bool) -> dict[str, Any]:
+    top = answer.passages[0] if answer.passages else None
+    return {
+        "question": question,
+        "answerable": answerable,
+        "found": answer.found,
+        "rank": rank,
+        "sentence_correct": correct,
+        "top_dense": top.dense_score if top else None,
+        "top_score": top.score if top else None,
     }
 
 
@@ -131,6 +196,11 @@ def report_table(report: dict[str, Any]) -> str:
         ("MRR@10", f"{report['mrr']:.3f}"),
         ("answer-sentence accuracy", f"{report['answer_sentence']:.3f}"),
         ("refused (answerable)", f"{report['refused']:.3f}"),
+        *(
+            [("refused (unanswerable)", f"{report['refused_unanswerable']:.3f} of {report['unanswerable']}")]
+            if report["unanswerable"]
+            else []
+        ),
         ("latency median / p95", f"{report['latency_ms_median']:.1f} / {report['latency_ms_p95']:.1f} ms"),
         ("ingest time", f"{report['ingest_seconds']:.1f} s"),
     ]

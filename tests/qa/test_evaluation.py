@@ -62,3 +62,25 @@ def test_evaluate_reports_every_figure(tmp_path: Path) -> None:
     assert report["top1"] == 1.0 and report["top5"] == 1.0 and report["mrr"] == 1.0
     assert 0.0 <= report["answer_sentence"] <= 1.0
     assert report["latency_ms_median"] > 0
+
+
+def test_question_file_over_separate_articles_counts_refusals(tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "barrier.txt").write_text("Barrier opens\n\nThe Saltmere barrier cost 40 million pounds to build.\n")
+    (folder / "cricket.txt").write_text("Final won\n\nThe Mariners won the cricket final by six wickets.\n")
+    questions = {
+        "questions": [{"question": "How much did the Saltmere barrier cost?", "answers": ["40 million pounds"]}],
+        "unanswerable": [{"question": "Who painted the Mona Lisa?"}, {"question": "Saltmere barrier cost?"}],
+    }
+    path = tmp_path / "questions.json"
+    path.write_text(json.dumps(questions))
+    details: list[dict[str, object]] = []
+    settings = Settings(data_dir=tmp_path / "data", model="hashing")
+    report = evaluate(path, settings, articles=[folder], progress=False, embedder=HashingEmbedder(), details=details)
+    assert report["questions"] == 1 and report["top1"] == 1.0
+    assert report["unanswerable"] == 2
+    # The hashing embedder shares no words with the Mona Lisa question, so it is refused; the
+    # near miss shares them all and is not: the figure can fail in both directions.
+    assert report["refused_unanswerable"] == 0.5
+    assert [d["answerable"] for d in details] == [True, False, False]
