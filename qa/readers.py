@@ -120,7 +120,23 @@ def read_text_file(path: Path, name: str | None = None) -> ReadResult:
     if not text:
         return _result([_skip(origin, "no text after the headline")])
     title = title or _derive_title(text, origin)
-    return _result([Article(id=name, title=title, text=text, origin=origin)])
+    date, source = _dateline(text)
+    return _result([Article(id=name, title=title, text=text, origin=origin, date=date, source=source)])
+
+
+# A wire-style dateline opening the text: "BRUSSELS, March 3, 2026 (Example Wire) — ...".
+_DATELINE = re.compile(
+    r"^[A-Z][A-Z .'-]{1,40},\s+(?P<date>(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+    r"\s+\d{1,2},?\s+\d{4})(?:\s+\((?P<source>[^()]{2,60})\))?\s*[—–-]"
+)
+
+
+def _dateline(text: str) -> tuple[str | None, str | None]:
+    """Date and source named in a dateline at the start of a plain-text article, if there is one."""
+    match = _DATELINE.match(text)
+    if match is None:
+        return None, None
+    return match.group("date"), match.group("source")
 
 
 def read_html_file(path: Path, name: str | None = None) -> ReadResult:

@@ -393,3 +393,13 @@ def test_real_bbc_latin1_file() -> None:
     assert article.title == "Chelsea sack Mutu"
     assert "a £15.8m signing from Parma" in article.text
     assert "\ufffd" not in article.text
+
+
+def test_text_dateline_gives_date_and_source(tmp_path: Path) -> None:
+    path = tmp_path / "wire.txt"
+    path.write_text("Port reopens\n\nHARWICK, April 2, 2026 (Example Wire) — The port reopened on Thursday.\n")
+    article = read_text_file(path).articles[0]
+    assert (article.date, article.source) == ("April 2, 2026", "Example Wire")
+    plain = tmp_path / "plain.txt"
+    plain.write_text("Port reopens\n\nThe port reopened on Thursday, officials said.\n")
+    assert (read_text_file(plain).articles[0].date, read_text_file(plain).articles[0].source) == (None, None)
