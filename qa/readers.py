@@ -44,13 +44,16 @@ def read_paths(paths: Sequence[Path | str]) -> ReadResult:
     """Read files or folders (recursively, sorted order, hidden files/dirs ignored) into articles.
 
     Never raises for bad input: every file or record that cannot be read becomes a ``Skip``
-    (also logged as a warning). Ids are unique within the result (``#2``, ``#3`` suffixes).
+    (also logged). Ids are paths relative to the folder given, prefixed by the folder's name when
+    several paths are given; they are unique within the result (``#2``, ``#3`` suffixes).
     """
     items: list[Article | Skip] = []
     for given in paths:
         root = Path(given)
+        # With several folders, "business/001.txt" and "tech/001.txt" must not collide.
+        prefix = f"{root.resolve().name}/" if len(paths) > 1 else ""
         if root.is_dir():
-            named = [(f, f.relative_to(root).as_posix()) for f in _walk(root, items)]
+            named = [(f, prefix + f.relative_to(root).as_posix()) for f in _walk(root, items)]
         elif root.exists():
             named = [(root, root.name)]
         else:

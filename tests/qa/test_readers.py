@@ -351,10 +351,10 @@ def test_duplicate_ids_get_suffixes(tmp_path: Path) -> None:
     folders = [tmp_path / "one", tmp_path / "two", tmp_path / "three"]
     result = read_paths(folders)
     assert [(a.id, a.text) for a in result.articles] == [
-        ("x.txt", "first"),
-        ("x.txt#2", "second"),
-        ("x.txt#3", "third"),
-        ("x.txt#4", "4"),
+        ("one/x.txt", "first"),
+        ("two/x.txt", "second"),
+        ("x.txt", "third"),
+        ("x.txt#2", "4"),
     ]
     within_file = read_jsonl_file(tmp_path / "three" / "r.jsonl")
     assert [a.id for a in within_file.articles] == ["x.txt", "x.txt#2"]
@@ -403,3 +403,12 @@ def test_text_dateline_gives_date_and_source(tmp_path: Path) -> None:
     plain = tmp_path / "plain.txt"
     plain.write_text("Port reopens\n\nThe port reopened on Thursday, officials said.\n")
     assert (read_text_file(plain).articles[0].date, read_text_file(plain).articles[0].source) == (None, None)
+
+
+def test_several_folders_keep_ids_apart(tmp_path: Path) -> None:
+    for folder in ("business", "tech"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "001.txt").write_text(f"{folder} headline\n\nA {folder} story body.\n")
+    result = read_paths([tmp_path / "business", tmp_path / "tech"])
+    assert sorted(a.id for a in result.articles) == ["business/001.txt", "tech/001.txt"]
+    assert [a.id for a in read_paths([tmp_path / "tech"]).articles] == ["001.txt"]
