@@ -174,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     def search_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("-k", type=int, help=f"passages to return (default {SearchSettings().k})")
         p.add_argument("--retriever", choices=["hybrid", "dense", "bm25"], help="default hybrid")
-        p.add_argument("--min-score", type=float, help=f"answer threshold (default {SearchSettings().min_score})")
+        p.add_argument("--min-score", type=float, help=f"confidence below which the answer is 'not found' (default {SearchSettings().min_score})")
         p.add_argument(
             "--dense-weight",
             type=float,

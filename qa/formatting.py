@@ -43,6 +43,7 @@ def answer_data(answer: Answer) -> dict[str, Any]:
         "question": answer.question,
         "query": answer.query,
         "found": answer.found,
+        "confidence": round(answer.confidence, 4),
         "answer": answer.sentence,
         "passage": answer.passage_index,
         "answer_start": answer.sentence_start,

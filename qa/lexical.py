@@ -85,6 +85,22 @@ class LexicalIndex:
         stems = self._stemmer.stemWords(words)
         return [s for s in dict.fromkeys(stems) if s in self._vocab]
 
+    def coverage(self, query: str, text: str) -> float:
+        """IDF-weighted share of the query's content terms that occur in ``text``.
+
+        A term the collection has never seen weighs as much as the rarest one: a question about a
+        name the articles never mention is the clearest sign they cannot answer it.
+        """
+        words = [w for w in _TOKEN.findall(query.casefold()) if w not in self._stopwords and w not in _QUERY_WORDS]
+        terms = set(self._stemmer.stemWords(words))
+        if not terms:
+            return 0.0
+        unseen = float(np.log(1.0 + (len(self) + 0.5) / 0.5))
+        weights = {t: self.idf(t) if t in self._vocab else unseen for t in terms}
+        total = sum(weights.values())
+        present = set(self.stems(text))
+        return sum(w for t, w in weights.items() if t in present) / total if total > 0 else 0.0
+
     def scores(self, text: str) -> npt.NDArray[np.float32]:
         """BM25 score of every indexed chunk (aligned with ``ids``) for a query."""
         terms = self.query_terms(text)

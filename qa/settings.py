@@ -32,7 +32,7 @@ class SearchSettings:
     candidates: int = 50
     dense_weight: float = 0.2
     sentence_weight: float = 0.2
-    min_score: float = 0.3
+    min_score: float = 0.48
 
 
 @dataclass(frozen=True)

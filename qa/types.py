@@ -85,3 +85,6 @@ class Answer:
     sentence_start: int | None
     sentence_end: int | None
     passages: tuple[Hit, ...] = field(default_factory=tuple)
+    confidence: float = 0.0
+    """How sure the engine is that the passages answer the question (0 to 1); ``found`` is this
+    compared with the threshold."""

@@ -44,6 +44,11 @@ def seed_file() -> Path:
     return files[0]
 
 
+def seed_id() -> str:
+    """The seed's article id: ingested beside the samples, ids carry their folder's name."""
+    return f"{SEEDS.name}/{seed_file().name}"
+
+
 def body_paragraphs(path: Path) -> list[str]:
     """The seed's reporting: the paragraphs from the dateline to the last quote, read from the file."""
     paragraphs = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -87,9 +92,9 @@ def store(data_dir: Path) -> Iterator[Store]:
 
 def test_no_chunk_holds_the_seed_boilerplate(store: Store) -> None:
     chunks = store.chunks()
-    seed_chunks = [c for c in chunks if c.article_id == seed_file().name]
+    seed_chunks = [c for c in chunks if c.article_id == seed_id()]
     assert seed_chunks, "the seed article was not chunked"
-    raw = next(stored.raw.text for stored in store.articles() if stored.raw.id == seed_file().name)
+    raw = next(stored.raw.text for stored in store.articles() if stored.raw.id == seed_id())
     # Each phrase is in the seed as read, so its absence from the chunks means it was removed.
     assert [phrase for phrase in BOILERPLATE if phrase.lower() not in raw.lower()] == []
     leaks = [(c.article_id, phrase) for c in chunks for phrase in BOILERPLATE if phrase.lower() in c.text.lower()]
@@ -97,7 +102,7 @@ def test_no_chunk_holds_the_seed_boilerplate(store: Store) -> None:
 
 
 def test_seed_body_is_kept_whole(store: Store) -> None:
-    article = store.article(seed_file().name)
+    article = store.article(seed_id())
     assert article is not None
     missing = [p for p in body_paragraphs(seed_file()) if p not in article.text]
     assert missing == []
@@ -115,6 +120,6 @@ def test_question_is_answered_from_the_seed(capsys: pytest.CaptureFixture[str], 
     answer = json.loads(out)
     assert answer["found"] is True
     top = answer["passages"][0]
-    assert top["article_id"] == seed_file().name
+    assert top["article_id"] == seed_id()
     assert "security roof" in top["text"]
     assert top["headline"] == "NATO Urges Russia to Join Missile Defense"
