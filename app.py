@@ -6,7 +6,6 @@ Run ``python app.py`` (or ``article-qa serve``) and open http://127.0.0.1:7860.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -21,10 +20,10 @@ from qa.conversation import Turn
 from qa.engine import SAMPLE_COLLECTION, Engine
 from qa.errors import QAError
 from qa.generation import llm_config
-from qa.progress import terminal_progress
 from qa.readers import SUPPORTED_SUFFIXES
 from qa.serving import add_app_options
 from qa.settings import Settings, default_data_dir
+from qa.terminal import configure_logging, terminal_progress
 
 EXAMPLES = [
     "What did NATO propose to Russia?",
@@ -155,12 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     args = parser.parse_args(argv)
-    level = logging.DEBUG if args.debug else logging.WARNING
-    # On the handler too: bm25s sets its own logger to DEBUG when it is imported, after this runs.
-    handler = logging.StreamHandler()
-    handler.setLevel(level)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=level, handlers=[handler])
+    configure_logging(args.debug)
     try:
         llm = llm_config(args.llm_base_url, args.llm_model, args.llm_api_key, os.environ)
         data_dir = Path(args.data_dir).expanduser() if args.data_dir else default_data_dir()

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from qa.errors import QAError
-from qa.progress import terminal_progress
 from qa.serving import add_app_options
 from qa.settings import ChunkSettings, SearchSettings, Settings, default_data_dir
+from qa.terminal import configure_logging, terminal_progress
 
 logger = logging.getLogger("qa")
 
@@ -174,7 +174,11 @@ def build_parser() -> argparse.ArgumentParser:
     def search_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("-k", type=int, help=f"passages to return (default {SearchSettings().k})")
         p.add_argument("--retriever", choices=["hybrid", "dense", "bm25"], help="default hybrid")
-        p.add_argument("--min-score", type=float, help=f"confidence below which the answer is 'not found' (default {SearchSettings().min_score})")
+        p.add_argument(
+            "--min-score",
+            type=float,
+            help=f"confidence below which the answer is 'not found' (default {SearchSettings().min_score})",
+        )
         p.add_argument(
             "--dense-weight",
             type=float,
@@ -238,13 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    level = logging.DEBUG if args.debug else logging.WARNING
-    # The level goes on the handler too: bm25s sets its own logger to DEBUG when imported (after this
-    # runs), and a logger's own level, not the root's, decides what reaches the root's handlers.
-    handler = logging.StreamHandler()
-    handler.setLevel(level)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=level, handlers=[handler])
+    configure_logging(args.debug)
     try:
         return int(args.run(args))
     except QAError as error:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from qa.wordlists import FUNCTION_WORDS
+
 _ABOUT = re.compile(r"^\s*(?:and\s+|but\s+)?(?:what|how)\s+about\s+(?P<subject>.+?)\s*[?.!]*\s*$", re.IGNORECASE)
 _AND = re.compile(r"^\s*(?:and|but|also|so)\b[\s,]*", re.IGNORECASE)
 _REFERRING = re.compile(
@@ -17,93 +19,6 @@ _REFERRING = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[A-Za-z][\w'-]*")
-_STOP = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "of",
-        "to",
-        "in",
-        "on",
-        "at",
-        "by",
-        "for",
-        "with",
-        "from",
-        "and",
-        "or",
-        "but",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "did",
-        "do",
-        "does",
-        "what",
-        "who",
-        "whom",
-        "which",
-        "when",
-        "where",
-        "why",
-        "how",
-        "that",
-        "this",
-        "those",
-        "these",
-        "it",
-        "its",
-        "he",
-        "she",
-        "they",
-        "them",
-        "his",
-        "her",
-        "their",
-        "there",
-        "then",
-        "said",
-        "say",
-        "about",
-        "also",
-        "so",
-        "as",
-        "into",
-        "than",
-        "after",
-        "before",
-        "over",
-        "under",
-        "more",
-        "most",
-        "any",
-        "some",
-        "not",
-        "no",
-        "yes",
-        "can",
-        "could",
-        "would",
-        "should",
-        "will",
-        "shall",
-        "may",
-        "might",
-        "must",
-        "has",
-        "have",
-        "had",
-        "i",
-        "you",
-        "we",
-        "our",
-        "your",
-    ]
-)
 
 
 @dataclass(frozen=True)
@@ -117,14 +32,14 @@ class Turn:
 
 def content_words(text: str) -> list[str]:
     """Words of a text that carry its topic, in order, without repeats."""
-    words = [w for w in _WORD.findall(text) if w.casefold() not in _STOP]
+    words = [w for w in _WORD.findall(text) if w.casefold() not in FUNCTION_WORDS]
     return list(dict.fromkeys(words))
 
 
 def _proper_nouns(question: str) -> list[re.Match[str]]:
     """Capitalised words past the first one: the named things a question is about."""
     matches = list(_WORD.finditer(question))
-    return [m for m in matches[1:] if m.group()[0].isupper() and m.group().casefold() not in _STOP]
+    return [m for m in matches[1:] if m.group()[0].isupper() and m.group().casefold() not in FUNCTION_WORDS]
 
 
 def rewrite_query(question: str, history: list[Turn]) -> str:

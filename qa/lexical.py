@@ -11,48 +11,8 @@ import numpy as np
 import numpy.typing as npt
 import Stemmer
 
-# bm25s's English list plus the words questions are made of, which say nothing about the topic.
-_QUERY_WORDS = frozenset(
-    [
-        "what",
-        "which",
-        "who",
-        "whom",
-        "whose",
-        "when",
-        "where",
-        "why",
-        "how",
-        "did",
-        "does",
-        "do",
-        "done",
-        "was",
-        "were",
-        "is",
-        "are",
-        "be",
-        "been",
-        "has",
-        "have",
-        "had",
-        "can",
-        "could",
-        "would",
-        "should",
-        "will",
-        "shall",
-        "may",
-        "might",
-        "must",
-        "many",
-        "much",
-        "name",
-        "named",
-        "called",
-        "according",
-    ]
-)
+from qa.wordlists import QUESTION_WORDS
+
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
 
@@ -81,7 +41,7 @@ class LexicalIndex:
 
     def query_terms(self, text: str) -> list[str]:
         """The stemmed query terms that occur in the index (stopwords and question words dropped)."""
-        words = [w for w in _TOKEN.findall(text.casefold()) if w not in self._stopwords and w not in _QUERY_WORDS]
+        words = [w for w in _TOKEN.findall(text.casefold()) if w not in self._stopwords and w not in QUESTION_WORDS]
         stems = self._stemmer.stemWords(words)
         return [s for s in dict.fromkeys(stems) if s in self._vocab]
 
@@ -91,7 +51,7 @@ class LexicalIndex:
         A term the collection has never seen weighs as much as the rarest one: a question about a
         name the articles never mention is the clearest sign they cannot answer it.
         """
-        words = [w for w in _TOKEN.findall(query.casefold()) if w not in self._stopwords and w not in _QUERY_WORDS]
+        words = [w for w in _TOKEN.findall(query.casefold()) if w not in self._stopwords and w not in QUESTION_WORDS]
         terms = set(self._stemmer.stemWords(words))
         if not terms:
             return 0.0

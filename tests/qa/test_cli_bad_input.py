@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import embeddings
-import qa.engine
 from qa.cli import main
 from qa.collection import Collection
 from qa.engine import SAMPLE_ARTICLES
 from qa.store import Store
 
-pytestmark = pytest.mark.model
+pytestmark = [pytest.mark.model, pytest.mark.usefixtures("embedder")]
 
 GOOD = "01-nato-missile-defence.txt"
 LATIN1_TEXT = (
@@ -38,20 +36,6 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     out, err = capsys.readouterr()
     return code, out, err
-
-
-@pytest.fixture(scope="module", autouse=True)
-def embedder() -> Iterator[embeddings.SentenceTransformerEmbedder]:
-    """The real model, loaded once: every CLI call of this module gets the same instance."""
-    model = embeddings.SentenceTransformerEmbedder()
-
-    def load(name: str = embeddings.DEFAULT_MODEL, **kwargs: object) -> embeddings.SentenceTransformerEmbedder:
-        assert name == model.name, f"this test only has {model.name!r} loaded, not {name!r}"
-        return model
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(qa.engine, "SentenceTransformerEmbedder", load)
-        yield model
 
 
 @pytest.fixture

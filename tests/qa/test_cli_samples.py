@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from qa.cli import main
 from qa.engine import SAMPLE_ARTICLES, SAMPLE_COLLECTION
 from qa.store import Store
 
-pytestmark = pytest.mark.model
+pytestmark = [pytest.mark.model, pytest.mark.usefixtures("embedder")]
 
 SAMPLES = Path(qa.engine.__file__).parent / "samples"
 NATO = "01-nato-missile-defence.txt"
@@ -43,20 +42,6 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 def flat(text: str) -> str:
     return " ".join(text.split())
-
-
-@pytest.fixture(scope="module", autouse=True)
-def embedder() -> Iterator[embeddings.SentenceTransformerEmbedder]:
-    """The real model, loaded once: every CLI call of this module gets the same instance."""
-    model = embeddings.SentenceTransformerEmbedder()
-
-    def load(name: str = embeddings.DEFAULT_MODEL, **kwargs: object) -> embeddings.SentenceTransformerEmbedder:
-        assert name == model.name, f"this test only has {model.name!r} loaded, not {name!r}"
-        return model
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(qa.engine, "SentenceTransformerEmbedder", load)
-        yield model
 
 
 @pytest.fixture(scope="module")

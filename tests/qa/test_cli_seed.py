@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 
-import embeddings
-import qa.engine
 from qa.cli import main
 from qa.engine import SAMPLE_ARTICLES
 from qa.store import Store
@@ -21,6 +19,7 @@ SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
 pytestmark = [
     pytest.mark.model,
     pytest.mark.shared,
+    pytest.mark.usefixtures("embedder"),
     pytest.mark.skipif(not SEEDS.is_dir(), reason=f"{SEEDS} is absent (it exists only beside the project's CI)"),
 ]
 
@@ -56,20 +55,6 @@ def body_paragraphs(path: Path) -> list[str]:
     last = next(i for i, p in enumerate(paragraphs) if p.startswith(LAST_BODY))
     assert last - first >= 4, "the seed changed: expected several body paragraphs"
     return paragraphs[first : last + 1]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def embedder() -> Iterator[embeddings.SentenceTransformerEmbedder]:
-    """The real model, loaded once: every CLI call of this module gets the same instance."""
-    model = embeddings.SentenceTransformerEmbedder()
-
-    def load(name: str = embeddings.DEFAULT_MODEL, **kwargs: object) -> embeddings.SentenceTransformerEmbedder:
-        assert name == model.name, f"this test only has {model.name!r} loaded, not {name!r}"
-        return model
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(qa.engine, "SentenceTransformerEmbedder", load)
-        yield model
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,8 @@
-"""A terminal progress bar for work a person waits for (ingest before the browser is up, the CLI)."""
+"""Terminal output of the CLI and the app's start-up: logging set-up and progress bars."""
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -23,3 +24,14 @@ def terminal_progress(description: str, unit: str = "text") -> Callable[[int, in
             bar.close()
 
     return update
+
+
+def configure_logging(debug: bool) -> None:
+    """Warnings (or everything, with ``debug``) to stderr as ``LEVEL logger: message``."""
+    level = logging.DEBUG if debug else logging.WARNING
+    # The level goes on the handler too: bm25s sets its own logger to DEBUG when imported (after this
+    # runs), and a logger's own level, not the root's, decides what reaches the root's handlers.
+    handler = logging.StreamHandler()
+    handler.setLevel(level)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
