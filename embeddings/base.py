@@ -59,3 +59,11 @@ class VectorIndex(Protocol):
     def scores(self, query: Vectors, ids: list[int]) -> list[float]: ...
 
     def save(self, path: Path) -> None: ...
+
+
+class Scorer(Protocol):
+    """Scores (query, passage) pairs jointly, e.g. a cross-encoder; higher is more relevant."""
+
+    name: str
+
+    def score(self, query: str, passages: list[str]) -> list[float]: ...

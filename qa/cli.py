@@ -20,7 +20,7 @@ logger = logging.getLogger("qa")
 def _settings(args: argparse.Namespace) -> Settings:
     search = SearchSettings()
     overrides: dict[str, Any] = {}
-    for field in ("k", "retriever", "min_score", "dense_weight", "sentence_weight"):
+    for field in ("k", "retriever", "min_score", "dense_weight", "sentence_weight", "reranker"):
         value = getattr(args, field, None)
         if value is not None:
             overrides[field] = value
@@ -183,6 +183,10 @@ def build_parser() -> argparse.ArgumentParser:
             "--dense-weight",
             type=float,
             help=f"weight of passage cosine in fusion (default {SearchSettings().dense_weight})",
+        )
+        p.add_argument(
+            "--reranker",
+            help="cross-encoder to re-order the top passages (a sentence-transformers name or path; off by default)",
         )
         p.add_argument(
             "--sentence-weight",

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from embeddings import Embedder, SentenceTransformerEmbedder
+from embeddings import CrossEncoderScorer, Embedder, Scorer, SentenceTransformerEmbedder
 from qa.answering import make_answer
 from qa.collection import Collection, read_manifest
 from qa.errors import CollectionNotFound, NothingToIngest
@@ -26,12 +26,20 @@ SAMPLE_COLLECTION = "samples"
 class Engine:
     """Loads each model and collection once and keeps them for every later question."""
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, scorer: Scorer | None = None) -> None:
         self.settings = settings
         self._embedders: dict[str, Embedder] = {}
         if embedder is not None:
             self._embedders[embedder.name] = embedder
         self._searchers: dict[str, Searcher] = {}
+        self._scorer = scorer
+
+    def scorer(self) -> Scorer | None:
+        """The re-ranker the settings name, loaded on first use (None when re-ranking is off)."""
+        name = self.settings.search.reranker
+        if self._scorer is None and name:
+            self._scorer = CrossEncoderScorer(name)
+        return self._scorer
 
     def embedder(self, model: str | None = None) -> Embedder:
         name = model or self.settings.model
@@ -42,7 +50,7 @@ class Engine:
     def searcher(self, name: str) -> Searcher:
         if name not in self._searchers:
             collection = Collection.open(self.settings.data_dir, name)
-            self._searchers[name] = Searcher(collection, self.embedder(collection.model))
+            self._searchers[name] = Searcher(collection, self.embedder(collection.model), self.scorer())
         return self._searchers[name]
 
     def ingest_paths(

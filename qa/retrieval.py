@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from embeddings import Embedder, Vectors
+from embeddings import Embedder, Scorer, Vectors
 from qa.collection import Collection
 from qa.errors import InvalidInput
+from qa.reranking import collapse_duplicates, rerank
 from qa.settings import SearchSettings
 from qa.types import Hit
 
@@ -48,10 +49,11 @@ def fuse(
 class Searcher:
     """Finds the passages of one collection that best match a query."""
 
-    def __init__(self, collection: Collection, embedder: Embedder) -> None:
+    def __init__(self, collection: Collection, embedder: Embedder, scorer: Scorer | None = None) -> None:
         collection.check_embedder(embedder)
         self.collection = collection
         self.embedder = embedder
+        self.scorer = scorer
         self._row_of = {int(chunk_id): row for row, chunk_id in enumerate(collection.lexical.ids)}
 
     def search(self, query: str, settings: SearchSettings, query_vector: Vectors | None = None) -> list[Hit]:
@@ -82,7 +84,9 @@ class Searcher:
         else:
             sentence = self._best_sentences(vector, settings.candidates * 2)
             ranked = fuse(dense, lexical, settings.dense_weight, sentence, settings.sentence_weight)
-        best = sorted(ranked, key=lambda i: (-ranked[i], i))[:k]
+        # Re-ranking looks deeper than k; either way take spares, for near-duplicates to be skipped.
+        wanted = max(k, settings.rerank_depth) if self.scorer is not None else k
+        best = sorted(ranked, key=lambda i: (-ranked[i], i))[: 2 * wanted]
         if not best:
             return []
         # Report both component scores for every hit, filling the ones its retriever did not compute.
@@ -92,10 +96,14 @@ class Searcher:
             all_lexical = self.collection.lexical.scores(query)
             lexical = {i: float(all_lexical[self._row_of[i]]) for i in best}
         chunks = self.collection.store.chunks(best)
-        return [
+        hits = [
             Hit(chunk=c, score=ranked[c.id], dense_score=dense.get(c.id), lexical_score=lexical.get(c.id, 0.0))
             for c in chunks
         ]
+        hits = collapse_duplicates(hits, wanted)
+        if self.scorer is not None:
+            hits = rerank(query, hits, self.scorer)
+        return hits[:k]
 
     def _best_sentences(self, vector: Vectors, pool: int) -> dict[int, float]:
         """For passages holding one of the ``pool`` sentences nearest the query: the best such cosine.

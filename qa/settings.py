@@ -33,6 +33,9 @@ class SearchSettings:
     dense_weight: float = 0.2
     sentence_weight: float = 0.2
     min_score: float = 0.48
+    reranker: str | None = None
+    """A cross-encoder (sentence-transformers name or path) that re-orders the fused passages; off by default."""
+    rerank_depth: int = 20
 
 
 @dataclass(frozen=True)
