@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 
 from embeddings import Vectors
+from qa.answer_types import has_number, wants_number
 from qa.collection import Collection
 from qa.lexical import LexicalIndex
 from qa.types import Answer, Hit
@@ -86,6 +87,9 @@ def make_answer(
     # The query is the question made standalone (follow-ups rewritten), so it is what sentences are matched on.
     pool = candidates(collection, query_vector, hits, 3) if hits else []
     score = confidence(query, hits, pool, collection)
+    if wants_number(query):
+        # "How many ...?" is answered only by a sentence with a number in it; none means not found.
+        pool = [c for c in pool if has_number(c.text, query)]
     sentence = choose_sentence(query, hits, pool, collection) if score >= min_score else None
     if sentence is None:
         return Answer(question, query, False, None, None, None, None, tuple(hits), score)
