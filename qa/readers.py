@@ -49,7 +49,7 @@ def read_paths(paths: Sequence[Path | str]) -> ReadResult:
     """
     items: list[Article | Skip] = []
     for given in paths:
-        root = Path(given)
+        root = Path(given).expanduser()
         # With several folders, "business/001.txt" and "tech/001.txt" must not collide.
         prefix = f"{root.resolve().name}/" if len(paths) > 1 else ""
         if root.is_dir():
