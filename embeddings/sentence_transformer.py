@@ -37,13 +37,11 @@ class SentenceTransformerEmbedder:
 
     def __init__(self, name: str = DEFAULT_MODEL, *, device: str = "cpu", batch_size: int = 32) -> None:
         location, local = resolve_model(name)
-        if local:
-            # A bundled or local model must not try the hub: this machine may have no network.
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
 
         self.name = name
-        self._model: Any = SentenceTransformer(location, device=device)
+        # A bundled or local model must not try the hub: the machine may have no network.
+        self._model: Any = SentenceTransformer(location, device=device, local_files_only=local)
         self._batch_size = batch_size
         self._tokenizer: Any = self._model.tokenizer
         dim = self._model.get_embedding_dimension()
