@@ -21,6 +21,7 @@ class Candidate:
     end: int
     text: str
     similarity: float
+    stems: frozenset[str]
 
 
 def candidates(collection: Collection, query_vector: Vectors, hits: list[Hit], passages: int) -> list[Candidate]:
@@ -33,7 +34,8 @@ def candidates(collection: Collection, query_vector: Vectors, hits: list[Hit], p
     out = []
     for (index, _, start, end), similarity in zip(found, similarities, strict=True):
         chunk = hits[index].chunk
-        out.append(Candidate(index, start, end, chunk.text[start - chunk.start : end - chunk.start], similarity))
+        text = chunk.text[start - chunk.start : end - chunk.start]
+        out.append(Candidate(index, start, end, text, similarity, frozenset(collection.lexical.stems(text))))
     return out
 
 
@@ -44,8 +46,7 @@ def term_weights(query: str, pool: list[Candidate], lexical: LexicalIndex) -> di
     sit in many of its sentences, the question's focus ("homes") in few.
     """
     terms = lexical.query_terms(query)
-    stems = [set(lexical.stems(c.text)) for c in pool]
-    return {t: lexical.idf(t) * math.log(1.0 + len(pool) / (1.0 + sum(t in s for s in stems))) for t in terms}
+    return {t: lexical.idf(t) * math.log(1.0 + len(pool) / (1.0 + sum(t in c.stems for c in pool))) for t in terms}
 
 
 def choose_sentence(query: str, hits: list[Hit], pool: list[Candidate], collection: Collection) -> Candidate | None:
@@ -57,8 +58,7 @@ def choose_sentence(query: str, hits: list[Hit], pool: list[Candidate], collecti
     top = hits[0].score if hits[0].score > 0 else 1.0
 
     def score(candidate: Candidate) -> float:
-        present = set(collection.lexical.stems(candidate.text))
-        overlap = sum(w for t, w in weights.items() if t in present) / total
+        overlap = sum(w for t, w in weights.items() if t in candidate.stems) / total
         prior = hits[candidate.passage].score / top
         return candidate.similarity + 0.5 * overlap + 0.2 * prior
 

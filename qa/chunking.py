@@ -82,18 +82,18 @@ def _cut_long_sentence(text: str, start: int, end: int, paragraph: int, embedder
 
 def chunk_spans(text: str, title: str, embedder: Embedder, settings: ChunkSettings) -> list[tuple[int, int]]:
     """Character spans of the chunks of one article, in order (see ``pack``)."""
-    return pack(sentence_spans(text, embedder, passage_budget(embedder, title, settings)), title, embedder, settings)
+    budget = passage_budget(embedder, title, settings)
+    return pack(sentence_spans(text, embedder, budget), budget, settings)
 
 
-def pack(spans: list[Span], title: str, embedder: Embedder, settings: ChunkSettings) -> list[tuple[int, int]]:
-    """Pack sentence spans into chunk spans.
+def pack(spans: list[Span], budget: int, settings: ChunkSettings) -> list[tuple[int, int]]:
+    """Pack sentence spans into chunk spans of at most ``budget`` word pieces.
 
     Sentences are packed greedily up to the passage budget. A chunk closes early at a
     paragraph break once it is at least ``paragraph_fill`` full, so passages follow the
     article's own structure; a chunk closed mid-paragraph hands its last sentences (up to
     ``chunk_overlap`` word pieces) to the next one.
     """
-    budget = passage_budget(embedder, title, settings)
     chunks: list[tuple[int, int]] = []
     current: list[Span] = []
     size = 0

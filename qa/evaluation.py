@@ -34,41 +34,57 @@ class Question:
     answers: tuple[str, ...]
 
 
-def load_squad(path: Path) -> tuple[list[Article], list[Question]]:
-    """Articles (headline + paragraphs) and questions with their gold answer strings."""
+@dataclass(frozen=True)
+class QuestionSet:
+    """A question file: answerable questions, unanswerable ones, and its articles (SQuAD only)."""
+
+    answerable: list[Question]
+    unanswerable: list[str]
+    articles: list[Article]
+
+
+def _read_json(path: Path) -> Any:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise InvalidInput(f"{path}: cannot read questions ({error})") from error
+
+
+def _parse_squad(data: Any, path: Path) -> tuple[list[Article], list[Question]]:
+    try:
         entries = data["data"]
-    except (OSError, ValueError, KeyError, TypeError) as error:
+        articles: list[Article] = []
+        questions: list[Question] = []
+        for entry in entries:
+            title = str(entry["title"]).replace("_", " ")
+            contexts = [p["context"].strip() for p in entry["paragraphs"]]
+            articles.append(Article(id=str(entry["title"]), title=title, text="\n\n".join(contexts), origin=str(path)))
+            for paragraph in entry["paragraphs"]:
+                for qa in paragraph["qas"]:
+                    answers = tuple(dict.fromkeys(a["text"] for a in qa.get("answers", [])))
+                    questions.append(Question(qa["question"].strip(), answers))
+    except (KeyError, TypeError) as error:
         raise InvalidInput(
             f"{path}: not a SQuAD-format file ({error}); expected {{'data': [{{'title', 'paragraphs'}}]}}"
         ) from error
-    articles: list[Article] = []
-    questions: list[Question] = []
-    for entry in entries:
-        title = str(entry["title"]).replace("_", " ")
-        contexts = [p["context"].strip() for p in entry["paragraphs"]]
-        articles.append(Article(id=str(entry["title"]), title=title, text="\n\n".join(contexts), origin=str(path)))
-        for paragraph in entry["paragraphs"]:
-            for qa in paragraph["qas"]:
-                answers = tuple(dict.fromkeys(a["text"] for a in qa.get("answers", [])))
-                questions.append(Question(qa["question"].strip(), answers))
     return articles, questions
 
 
-def load_question_file(path: Path) -> tuple[list[Question], list[str]]:
-    """Answerable questions and unanswerable question texts from a question file (either format)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise InvalidInput(f"{path}: cannot read questions ({error})") from error
+def load_squad(path: Path) -> tuple[list[Article], list[Question]]:
+    """Articles (headline + paragraphs) and questions with their gold answer strings."""
+    return _parse_squad(_read_json(path), path)
+
+
+def load_question_file(path: Path) -> QuestionSet:
+    """Questions from a SQuAD file (with its articles) or from a question file of our own."""
+    data = _read_json(path)
     if isinstance(data, dict) and "data" in data:
-        _, questions = load_squad(path)
-        return [q for q in questions if q.answers], [q.text for q in questions if not q.answers]
+        articles, questions = _parse_squad(data, path)
+        return QuestionSet([q for q in questions if q.answers], [q.text for q in questions if not q.answers], articles)
     if not isinstance(data, dict) or not ({"questions", "unanswerable"} & set(data)):
         raise InvalidInput(f"{path}: expected SQuAD format or {{'questions': [...], 'unanswerable': [...]}}")
     answerable = [Question(q["question"], tuple(q["answers"])) for q in data.get("questions", [])]
-    return answerable, [q["question"] for q in data.get("unanswerable", [])]
+    return QuestionSet(answerable, [q["question"] for q in data.get("unanswerable", [])], [])
 
 
 def first_rank(passages: list[str], answers: tuple[str, ...]) -> int | None:
@@ -100,16 +116,13 @@ def evaluate(
         unanswerable: another question file whose ``unanswerable`` questions are asked too.
         details: if given, one record per question is appended to it (for calibration).
     """
-    answerable, refusable = load_question_file(path)
-    if articles:
-        read = read_paths(list(articles))
-        corpus = read.articles
-    elif "data" in json.loads(path.read_text(encoding="utf-8")):
-        corpus, _ = load_squad(path)
-    else:
+    questions = load_question_file(path)
+    answerable, refusable = questions.answerable, list(questions.unanswerable)
+    corpus = read_paths(list(articles)).articles if articles else questions.articles
+    if not corpus:
         raise InvalidInput(f"{path} holds questions only; give the articles to ask them of with --articles")
     if unanswerable is not None:
-        refusable += load_question_file(unanswerable)[1]
+        refusable += load_question_file(unanswerable).unanswerable
     if limit is not None and 0 < limit < len(answerable):
         # Spread evenly over the file: questions come grouped by article.
         answerable = [answerable[i * len(answerable) // limit] for i in range(limit)]

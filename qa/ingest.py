@@ -129,12 +129,13 @@ def ingest(
             removed.extend(store.delete_chunks_of(aid))
             removed_sentences.extend(store.delete_sentences_of(aid))
             store.put_article(StoredArticle(article, clean, raw_hash(article), body_hash(article), keys[aid]))
-            sentences = sentence_spans(clean.text, embedder, passage_budget(embedder, clean.title, chunking))
+            budget = passage_budget(embedder, clean.title, chunking)
+            sentences = sentence_spans(clean.text, embedder, budget)
             for span in sentences:
                 sentence_rows.append((next_sentence, aid, span.start, span.end))
                 sentence_texts.append(clean.text[span.start : span.end])
                 next_sentence += 1
-            for start, end in pack(sentences, clean.title, embedder, chunking):
+            for start, end in pack(sentences, budget, chunking):
                 rows.append((next_id, aid, start, end))
                 texts.append(embedded_text(clean.title, clean.text[start:end], chunking))
                 next_id += 1

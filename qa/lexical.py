@@ -39,11 +39,14 @@ class LexicalIndex:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def query_terms(self, text: str) -> list[str]:
-        """The stemmed query terms that occur in the index (stopwords and question words dropped)."""
+    def _query_stems(self, text: str) -> list[str]:
+        """Stemmed content words of a query, in order, without repeats (stopwords and question words dropped)."""
         words = [w for w in _TOKEN.findall(text.casefold()) if w not in self._stopwords and w not in QUESTION_WORDS]
-        stems = self._stemmer.stemWords(words)
-        return [s for s in dict.fromkeys(stems) if s in self._vocab]
+        return list(dict.fromkeys(self._stemmer.stemWords(words)))
+
+    def query_terms(self, text: str) -> list[str]:
+        """The stemmed query terms that occur in the index."""
+        return [s for s in self._query_stems(text) if s in self._vocab]
 
     def coverage(self, query: str, text: str) -> float:
         """IDF-weighted share of the query's content terms that occur in ``text``.
@@ -51,8 +54,7 @@ class LexicalIndex:
         A term the collection has never seen weighs as much as the rarest one: a question about a
         name the articles never mention is the clearest sign they cannot answer it.
         """
-        words = [w for w in _TOKEN.findall(query.casefold()) if w not in self._stopwords and w not in QUESTION_WORDS]
-        terms = set(self._stemmer.stemWords(words))
+        terms = self._query_stems(query)
         if not terms:
             return 0.0
         unseen = float(np.log(1.0 + (len(self) + 0.5) / 0.5))
