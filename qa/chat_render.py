@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from qa.formatting import citation_meta
 from qa.types import Answer, Chunk, Hit
 
 if TYPE_CHECKING:
@@ -52,8 +53,7 @@ def citation_html(chunk: Chunk) -> str:
     url = _link(chunk.url)
     if url:
         title = f'<a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">{title}</a>'
-    meta = [m for m in (chunk.date, chunk.source or chunk.url or chunk.article_id) if m]
-    shown = "".join(f'<span class="aqa-meta-part">{html.escape(m)}</span>' for m in meta)
+    shown = "".join(f'<span class="aqa-meta-part">{html.escape(m)}</span>' for m in citation_meta(chunk))
     return f'<span class="aqa-headline">{title}</span><span class="aqa-meta">{shown}</span>'
 
 

@@ -8,12 +8,14 @@ from typing import Any
 from qa.types import Answer, Chunk, Hit
 
 
+def citation_meta(chunk: Chunk) -> list[str]:
+    """What a citation says after the headline: the date (if known) and the source, URL or article id."""
+    return [m for m in (chunk.date, chunk.source or chunk.url or chunk.article_id) if m]
+
+
 def citation(chunk: Chunk) -> str:
     """Headline, date and source (or URL) of a passage's article, for a citation line."""
-    parts = [f'"{chunk.title}"']
-    if chunk.date:
-        parts.append(chunk.date)
-    parts.append(chunk.source or chunk.url or chunk.article_id)
+    parts = [f'"{chunk.title}"', *citation_meta(chunk)]
     if chunk.url and chunk.source:
         parts.append(chunk.url)
     return ", ".join(parts)
