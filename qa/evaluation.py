@@ -1,6 +1,8 @@
 """`article-qa eval`: retrieval, answer and refusal quality on a question file, with latency.
 
-Two file formats: SQuAD (articles and questions in one file), and a question file of our own,
+Three file formats: SQuAD (articles and questions in one file); multiple-choice reading questions
+in QuAIL's shape (articles with ``questions`` holding ``choices`` and an ``answer``, where "not
+enough information" marks the unanswerable ones); and a question file of our own,
 ``{"questions": [{"question", "answers": [...]}], "unanswerable": [{"question"}]}``, asked of
 articles given separately (``--articles``), so the articles need not be copied into it.
 """
@@ -70,14 +72,63 @@ def _parse_squad(data: Any, path: Path) -> tuple[list[Article], list[Question]]:
     return articles, questions
 
 
+NOT_ANSWERABLE = "not enough information"
+
+
+def _is_multiple_choice(data: Any) -> bool:
+    entries = data.get("data") if isinstance(data, dict) else None
+    return (
+        isinstance(entries, list)
+        and bool(entries)
+        and isinstance(entries[0], dict)
+        and "text" in entries[0]
+        and isinstance(entries[0].get("questions"), list)
+    )
+
+
+def _parse_multiple_choice(data: Any, path: Path) -> QuestionSet:
+    """Articles and their multiple-choice questions, kept where the choice can be checked in the text.
+
+    An answerable question counts only when its correct choice occurs verbatim in its article
+    (most need inference and cannot be scored by string match); a question whose correct choice
+    is "not enough information" is unanswerable.
+    """
+    articles: list[Article] = []
+    answerable: list[Question] = []
+    unanswerable: list[str] = []
+    try:
+        for entry in data["data"]:
+            text = str(entry["text"]).strip()
+            articles.append(
+                Article(
+                    id=str(entry.get("id") or len(articles)),
+                    title=str(entry.get("title") or ""),
+                    text=text,
+                    url=entry.get("url"),
+                    origin=str(path),
+                )
+            )
+            for question in entry["questions"]:
+                answer = str(question["answer"]).strip().rstrip(".")
+                if answer.casefold() == NOT_ANSWERABLE:
+                    unanswerable.append(question["question"].strip())
+                elif answer and answer in text:
+                    answerable.append(Question(question["question"].strip(), (answer,)))
+    except (KeyError, TypeError) as error:
+        raise InvalidInput(f"{path}: not a multiple-choice question file ({error})") from error
+    return QuestionSet(answerable, unanswerable, articles)
+
+
 def load_squad(path: Path) -> tuple[list[Article], list[Question]]:
     """Articles (headline + paragraphs) and questions with their gold answer strings."""
     return _parse_squad(_read_json(path), path)
 
 
 def load_question_file(path: Path) -> QuestionSet:
-    """Questions from a SQuAD file (with its articles) or from a question file of our own."""
+    """Questions from a SQuAD or multiple-choice file (with its articles) or from a question file of our own."""
     data = _read_json(path)
+    if _is_multiple_choice(data):
+        return _parse_multiple_choice(data, path)
     if isinstance(data, dict) and "data" in data:
         articles, questions = _parse_squad(data, path)
         return QuestionSet([q for q in questions if q.answers], [q.text for q in questions if not q.answers], articles)

@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 from embeddings import HashingEmbedder
-from qa.evaluation import evaluate, first_rank, load_squad
+from qa.evaluation import evaluate, first_rank, load_question_file, load_squad
 from qa.settings import Settings
 
 
@@ -84,3 +84,31 @@ def test_question_file_over_separate_articles_counts_refusals(tmp_path: Path) ->
     # near miss shares them all and is not: the figure can fail in both directions.
     assert report["refused_unanswerable"] == 0.5
     assert [d["answerable"] for d in details] == [True, False, False]
+
+
+def test_multiple_choice_file_keeps_checkable_and_unanswerable_questions(tmp_path: Path) -> None:
+    text = "The harbour board met on Monday. Chair Ines Okafor approved the new ferry timetable."
+    choice = ["Ines Okafor", "The mayor", "Nobody", "not enough information"]
+    data = {
+        "data": [
+            {
+                "id": "n1",
+                "title": "Ferry timetable approved",
+                "text": text,
+                "questions": [
+                    {"question": "Who approved the timetable?", "choices": choice, "answer": "Ines Okafor"},
+                    {"question": "How did the board feel?", "choices": choice, "answer": "Relieved and tired"},
+                    {"question": "What did the chair eat?", "choices": choice, "answer": "not enough information"},
+                ],
+            }
+        ]
+    }
+    path = tmp_path / "quail.json"
+    path.write_text(json.dumps(data))
+    questions = load_question_file(path)
+    assert [a.title for a in questions.articles] == ["Ferry timetable approved"]
+    # The second answer is not in the text, so a string match could not score it: left out.
+    assert [(q.text, q.answers) for q in questions.answerable] == [("Who approved the timetable?", ("Ines Okafor",))]
+    assert questions.unanswerable == ["What did the chair eat?"]
+    report = evaluate(path, Settings(data_dir=tmp_path / "data", model="hashing"), progress=False, embedder=HashingEmbedder())
+    assert report["questions"] == 1 and report["unanswerable"] == 1 and report["top1"] == 1.0
