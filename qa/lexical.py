@@ -10,6 +10,7 @@ import bm25s
 import numpy as np
 import numpy.typing as npt
 import Stemmer
+from rapidfuzz import distance, process
 
 from qa.wordlists import QUESTION_WORDS
 
@@ -25,6 +26,7 @@ class LexicalIndex:
         self._stemmer = Stemmer.Stemmer("english")
         self._stopwords = frozenset(bm25s.stopwords.STOPWORDS_EN)
         self._vocab: dict[str, int] = getattr(retriever, "vocab_dict", None) or {}
+        self._by_initial: dict[str, list[str]] | None = None
 
     @classmethod
     def build(cls, ids: list[int], texts: list[str]) -> LexicalIndex:
@@ -42,7 +44,31 @@ class LexicalIndex:
     def _query_stems(self, text: str) -> list[str]:
         """Stemmed content words of a query, in order, without repeats (stopwords and question words dropped)."""
         words = [w for w in _TOKEN.findall(text.casefold()) if w not in self._stopwords and w not in QUESTION_WORDS]
-        return list(dict.fromkeys(self._stemmer.stemWords(words)))
+        return list(dict.fromkeys(self._spelled(s) for s in self._stemmer.stemWords(words)))
+
+    def _spelled(self, stem: str) -> str:
+        """``stem`` as the collection spells it, when the index lacks it: another form of a word
+        (the indexed term less a suffix of at most two letters: "predic" for "predict"), or a typo
+        in a long word ("masschusetts": one edit away from 7 letters, two from 12). Shorter words
+        are left alone: one edit turns "spot" into "spit", a suffix "cast" into "castle".
+        """
+        if stem in self._vocab or len(stem) < 5 or not stem.isalpha():
+            return stem
+        if self._by_initial is None:
+            self._by_initial = {}
+            for term in self._vocab:
+                if term.isalpha():
+                    self._by_initial.setdefault(term[0], []).append(term)
+        near = self._by_initial.get(stem[0], [])
+        longer = [t for t in near if t.startswith(stem) and len(t) - len(stem) <= 2]
+        if longer:
+            return min(longer, key=lambda t: (len(t), t))
+        if len(stem) < 7:
+            return stem
+        found = process.extractOne(
+            stem, near, scorer=distance.Levenshtein.distance, score_cutoff=1 if len(stem) < 12 else 2
+        )
+        return str(found[0]) if found else stem
 
     def query_terms(self, text: str) -> list[str]:
         """The stemmed query terms that occur in the index."""
