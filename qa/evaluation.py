@@ -242,6 +242,7 @@ def _detail(question: str, answerable: bool, answer: Answer, rank: int | None, c
         "question": question,
         "answerable": answerable,
         "found": answer.found,
+        "confidence": round(answer.confidence, 4),
         "rank": rank,
         "sentence_correct": correct,
         "top_dense": top.dense_score if top else None,
