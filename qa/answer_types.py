@@ -7,7 +7,7 @@ import re
 # Questions whose answer is a count, an amount, an age, a year or a percentage.
 _WANTS_NUMBER = re.compile(
     r"\b(?:how (?:many|much|old|long|tall|far|big|large|high|heavy|often)"
-    r"|what (?:year|percentage|percent|number|age|amount)|(?:in )?which year|in what year)\b",
+    r"|what (?:year|percentage|percent|proportion|number|age|amount|price)|(?:in )?which year|in what year)\b",
     re.IGNORECASE,
 )
 _NUMBER_WORDS = re.compile(
@@ -15,19 +15,58 @@ _NUMBER_WORDS = re.compile(
     r"sixty|seventy|eighty|ninety|hundred|thousand|million|billion|dozen|half|several|few)\b",
     re.IGNORECASE,
 )
+# "One" that counts nothing: "one of the", "no one", "one another".
+_NOT_A_COUNT = re.compile(r"\b(?:one (?:of|another)|no one|the one|one's)\b", re.IGNORECASE)
 # A wire dateline ("SALTMERE, February 17, 2026 (The Ledger) —") holds numbers that answer nothing.
 _DATELINE = re.compile(r"^[A-Z][A-Z .'-]{1,40},[^—–\n]{0,60}[—–]\s*")
+
+# Some number questions name what the number measures; a sentence answers them only with that
+# kind of number: a sum of money, a year, an age, a weight, a share.
+_MEASURES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
+    (re.compile(question, re.IGNORECASE), re.compile(sentence, re.IGNORECASE))
+    for question, sentence in (
+        (
+            r"\bhow much\b.*\b(?:pay|paid|cost|costs|worth|offer|offered|spend|spent|raise|raised|earn|earned"
+            r"|charge|charged|sell|sold|bid|fined?)\b|\bwhat (?:was|is|were|are) the (?:price|cost|value|salary"
+            r"|(?:net |pre-tax |annual )?(?:profit|loss|revenue|turnover)s?)\b|\bwhat price\b",
+            r"[$£€¥]\s?\d|\d\s?(?:bn|m|k)\b|\b(?:dollars?|pounds?|euros?|yen|cents?|pence|francs?|rupees?|yuan"
+            r"|billion|million)\b",
+        ),
+        (
+            r"\b(?:what|which) year\b|\bwhen was\b.*\bborn\b",
+            r"\b(?:1\d|20)\d\d(?:s|'s)?\b|\bcentury\b",
+        ),
+        (
+            r"\bhow old\b|\bwhat age\b",
+            r"\bage[ds]?\b|\d+-(?:year|month)s?-old\b|\b(?:years?|months?|weeks?|days?) old\b|\bin (?:his|her) \w+ies\b",
+        ),
+        (
+            r"\bhow heavy\b|\bhow much\b.*\bweigh",
+            r"\b(?:kg|kilo\w*|tonnes?|tons?|pounds?|lbs?|grams?|ounces?|g)\b",
+        ),
+        (
+            r"\bwhat (?:percentage|percent|proportion|share)\b",
+            r"%|\bper ?cent\b|\bpercentage\b|\bhalf\b|\bthirds?\b|\bquarters?\b",
+        ),
+    )
+)
 
 
 def wants_number(question: str) -> bool:
     """True for "how many / how much / how old / what year ..." questions."""
-    return bool(_WANTS_NUMBER.search(question))
+    return bool(_WANTS_NUMBER.search(question)) or any(q.search(question) for q, _ in _MEASURES)
 
 
 def has_number(sentence: str, question: str) -> bool:
-    """True when the sentence holds a number (digits or words) that the question does not already."""
-    body = _DATELINE.sub("", sentence)
+    """True when the sentence holds a number (digits or words) that the question does not already,
+    of the kind the question asks for when it names one (money, a year, an age, a weight, a share).
+    """
+    body = _NOT_A_COUNT.sub(" ", _DATELINE.sub("", sentence))
     asked = set(re.findall(r"\d+", question))
-    if any(n not in asked for n in re.findall(r"\d+", body)):
-        return True
-    return any(w.casefold() not in question.casefold() for w in _NUMBER_WORDS.findall(body))
+    new = any(n not in asked for n in re.findall(r"\d+", body)) or any(
+        w.casefold() not in question.casefold() for w in _NUMBER_WORDS.findall(body)
+    )
+    if not new:
+        return False
+    measure = next((unit for q, unit in _MEASURES if q.search(question)), None)
+    return measure is None or bool(measure.search(body))

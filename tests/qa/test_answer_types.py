@@ -17,3 +17,31 @@ def test_a_number_must_be_new_and_outside_the_dateline() -> None:
     assert has_number("It protects twelve thousand homes.", question)
     assert not has_number("The 2026 barrier protects homes on the estuary.", question)
     assert not has_number("SALTMERE, February 17, 2026 (The Ledger) — The barrier opened on Tuesday.", question)
+
+
+def test_one_that_counts_nothing_is_not_a_number() -> None:
+    question = "How tall was the lighthouse keeper?"
+    assert not has_number("He became one of the best-known figures of the coast.", question)
+    assert not has_number("No one measured him.", question)
+    assert has_number("He stood one metre ninety.", question)
+
+
+def test_a_question_that_names_a_measure_needs_that_kind_of_number() -> None:
+    price = "How much did Harbourline pay for the ferry company?"
+    assert wants_number(price) and wants_number("What was the net profit of the port in 2025?")
+    assert has_number("Harbourline paid £42m for the operator.", price)
+    assert not has_number("Harbourline now runs 14 ferries.", price)
+    born = "In what year was the harbour master born?"
+    assert has_number("She was born in 1961 in Saltmere.", born)
+    assert not has_number("She has worked at the port for 30 years.", born)
+    age = "How old was the captain when he retired?"
+    assert has_number("He retired aged 64.", age) and has_number("The 64-year-old retired in May.", age)
+    assert not has_number("He retired on 26 February.", age)
+    weight = "How much does the new anchor weigh?"
+    assert has_number("The anchor weighs 12 tonnes.", weight)
+    assert not has_number("The anchor is 3m long.", weight)
+    share = "What percentage of trips ran late?"
+    assert has_number("About 12% of trips ran late.", share)
+    assert not has_number("Twelve trips ran late.", share)
+    # A plain count takes any new number.
+    assert has_number("Twelve trips ran late.", "How many trips ran late?")
