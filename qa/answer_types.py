@@ -38,7 +38,8 @@ _MEASURES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         ),
         (
             r"\bhow old\b|\bwhat age\b",
-            r"\bage[ds]?\b|\d+-(?:year|month)s?-old\b|\b(?:years?|months?|weeks?|days?) old\b|\bin (?:his|her) \w+ies\b",
+            r"\bage[ds]?\b|\d+-(?:year|month)s?-old\b|\b(?:years?|months?|weeks?|days?) old\b"
+            r"|\bin (?:his|her) \w+ies\b",
         ),
         (
             r"\bhow heavy\b|\bhow much\b.*\bweigh",

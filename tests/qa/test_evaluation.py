@@ -110,5 +110,6 @@ def test_multiple_choice_file_keeps_checkable_and_unanswerable_questions(tmp_pat
     # The second answer is not in the text, so a string match could not score it: left out.
     assert [(q.text, q.answers) for q in questions.answerable] == [("Who approved the timetable?", ("Ines Okafor",))]
     assert questions.unanswerable == ["What did the chair eat?"]
-    report = evaluate(path, Settings(data_dir=tmp_path / "data", model="hashing"), progress=False, embedder=HashingEmbedder())
+    settings = Settings(data_dir=tmp_path / "data", model="hashing")
+    report = evaluate(path, settings, progress=False, embedder=HashingEmbedder())
     assert report["questions"] == 1 and report["unanswerable"] == 1 and report["top1"] == 1.0
