@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,13 +21,6 @@ logger = logging.getLogger(__name__)
 
 SAMPLE_ARTICLES = Path(__file__).parent / "samples" / "articles"
 SAMPLE_COLLECTION = "samples"
-
-
-@functools.cache
-def load_embedder(name: str) -> Embedder:
-    """Each model is loaded once per process, however many engines ask for it (``make run``
-    answers in the terminal, then starts the app in the same process)."""
-    return SentenceTransformerEmbedder(name)
 
 
 class Engine:
@@ -52,7 +44,7 @@ class Engine:
     def embedder(self, model: str | None = None) -> Embedder:
         name = model or self.settings.model
         if name not in self._embedders:
-            self._embedders[name] = load_embedder(name)
+            self._embedders[name] = SentenceTransformerEmbedder(name)
         return self._embedders[name]
 
     def searcher(self, name: str) -> Searcher:

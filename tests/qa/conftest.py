@@ -1,6 +1,8 @@
-"""The real bundled model, loaded once for the whole run: every Engine in this process shares it."""
+"""The real bundled model, loaded once for the whole run and handed to every Engine the CLI makes."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import pytest
 
@@ -9,7 +11,14 @@ import qa.engine
 
 
 @pytest.fixture(scope="session")
-def embedder() -> embeddings.Embedder:
-    """Loading the model takes seconds; ``qa.engine.load_embedder`` keeps the one copy for every
-    Engine the CLI makes, so tests that drive the CLI ask for this fixture to load it first."""
-    return qa.engine.load_embedder(embeddings.DEFAULT_MODEL)
+def embedder() -> Iterator[embeddings.SentenceTransformerEmbedder]:
+    """Loading the model takes seconds; tests that drive the CLI ask for this fixture to share one."""
+    model = embeddings.SentenceTransformerEmbedder()
+
+    def load(name: str = embeddings.DEFAULT_MODEL, **kwargs: object) -> embeddings.SentenceTransformerEmbedder:
+        assert name == model.name, f"this test run only has {model.name!r} loaded, not {name!r}"
+        return model
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(qa.engine, "SentenceTransformerEmbedder", load)
+        yield model

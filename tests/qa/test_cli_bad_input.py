@@ -112,7 +112,7 @@ def test_interrupted_ingest_keeps_the_previous_collection(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
-    embedder: embeddings.Embedder,
+    embedder: embeddings.SentenceTransformerEmbedder,
 ) -> None:
     data = tmp_path / "data"
     first, second = tmp_path / "first", tmp_path / "second"

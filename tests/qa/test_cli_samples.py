@@ -14,7 +14,6 @@ import qa.cli
 import qa.engine
 from qa.cli import main
 from qa.engine import SAMPLE_ARTICLES, SAMPLE_COLLECTION
-from qa.settings import Settings
 from qa.store import Store
 
 pytestmark = [pytest.mark.model, pytest.mark.usefixtures("embedder")]
@@ -267,12 +266,6 @@ def test_demo_builds_the_sample_collection(
     assert "building" not in out
     assert "urged Russia to join" in flat(out)
     assert "Open http" not in out and len(started) == 1
-
-
-def test_engines_share_one_loaded_model(embedder: embeddings.Embedder, tmp_path: Path) -> None:
-    # `make run` answers in the terminal with one engine, then the app makes its own: one model load.
-    first = qa.engine.Engine(Settings(data_dir=tmp_path / "a")).embedder()
-    assert first is qa.engine.Engine(Settings(data_dir=tmp_path / "b")).embedder() is embedder
 
 
 def test_serve_runs_the_app_with_its_options(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
