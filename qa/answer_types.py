@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from qa.wordlists import NOT_NAMES
+
 # Questions whose answer is a count, an amount, an age, a year or a percentage.
 _WANTS_NUMBER = re.compile(
     r"\b(?:how (?:many|much|old|long|tall|far|big|large|high|heavy|often)"
@@ -51,6 +53,31 @@ _MEASURES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         ),
     )
 )
+
+
+# Questions whose answer is usually a name: who, which, "what is the name of", "what company".
+_WANTS_NAME = re.compile(
+    r"^\W*(?:who|whom|whose)\b|\bwhich\b|\bwhat (?:is|was|are|were) (?:the|its|his|her|their) (?:full )?names?\b"
+    r"|\bwhat names?\b|\bwhat (?:company|firm|group|country|city|town|state|team|organi[sz]ation|newspaper"
+    r"|university|party|title|game)\b",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[\w'’.-]+")
+
+
+def wants_name(question: str) -> bool:
+    """True for questions usually answered by a name: "Who ...?", "Which firm ...?"."""
+    return bool(_WANTS_NAME.search(question))
+
+
+def has_new_name(sentence: str, question: str) -> bool:
+    """True when a capitalised word past the sentence's first is not already in the question."""
+    asked = {w.casefold() for w in re.findall(r"\w+", question)}
+    for word in _WORD.findall(sentence)[1:]:
+        bare = word.casefold().strip(".'’")
+        if word[0].isupper() and bare not in asked and bare not in NOT_NAMES:
+            return True
+    return False
 
 
 def wants_number(question: str) -> bool:

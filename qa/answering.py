@@ -6,10 +6,13 @@ import math
 from dataclasses import dataclass
 
 from embeddings import Vectors
-from qa.answer_types import has_number, wants_number
+from qa.answer_types import has_new_name, has_number, wants_name, wants_number
 from qa.collection import Collection
 from qa.lexical import LexicalIndex
 from qa.types import Answer, Hit
+
+# Added to a candidate sentence holding a name the question lacks, when the question asks for one.
+NAME_BONUS = 0.1
 
 
 @dataclass(frozen=True)
@@ -56,11 +59,14 @@ def choose_sentence(query: str, hits: list[Hit], pool: list[Candidate], collecti
     weights = term_weights(query, pool, collection.lexical)
     total = sum(weights.values()) or 1.0
     top = hits[0].score if hits[0].score > 0 else 1.0
+    # A news lead restates the question's words without the name asked for; the name comes later.
+    name_bonus = NAME_BONUS if wants_name(query) else 0.0
 
     def score(candidate: Candidate) -> float:
         overlap = sum(w for t, w in weights.items() if t in candidate.stems) / total
         prior = hits[candidate.passage].score / top
-        return candidate.similarity + 0.5 * overlap + 0.2 * prior
+        named = name_bonus if name_bonus and has_new_name(candidate.text, query) else 0.0
+        return candidate.similarity + 0.5 * overlap + 0.2 * prior + named
 
     return max(pool, key=score)
 

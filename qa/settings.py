@@ -32,7 +32,7 @@ class SearchSettings:
     candidates: int = 50
     dense_weight: float = 0.2
     sentence_weight: float = 0.2
-    min_score: float = 0.48
+    min_score: float = 0.49
     reranker: str | None = None
     """A cross-encoder (sentence-transformers name or path) that re-orders the fused passages; off by default."""
     rerank_depth: int = 20

@@ -23,3 +23,6 @@ no not of on or our over said say she so some than that the their them then ther
 this those to under we with yes you your
 """
 )
+
+# Capitalised words that name nothing: titles, and function words that start a clause.
+NOT_NAMES = _words("mr mrs ms dr the i a an but and in on it he she they this that however")

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from qa.answer_types import has_number, wants_number
+from qa.answer_types import has_new_name, has_number, wants_name, wants_number
 
 
 def test_questions_that_ask_for_a_number() -> None:
@@ -45,3 +45,14 @@ def test_a_question_that_names_a_measure_needs_that_kind_of_number() -> None:
     assert not has_number("Twelve trips ran late.", share)
     # A plain count takes any new number.
     assert has_number("Twelve trips ran late.", "How many trips ran late?")
+
+
+def test_name_questions_and_sentences_with_a_new_name() -> None:
+    assert wants_name("Who chairs the harbour board?") and wants_name("Which firm won the ferry contract?")
+    assert wants_name("What is the name of the new ferry?")
+    assert not wants_name("How many ferries run on Sundays?") and not wants_name("Why did the board meet?")
+    question = "Who chairs the Saltmere harbour board?"
+    assert has_new_name("The board is chaired by Ines Okafor.", question)
+    # The first word is capitalised anyway; words from the question and "Mr" name no one new.
+    assert not has_new_name("Yesterday the Saltmere harbour board met.", question)
+    assert not has_new_name("The chair, Mr Saltmere, spoke.", question)
