@@ -46,7 +46,7 @@ def threshold_for(details: list[dict[str, Any]], budget: float) -> float:
     allowed = int(budget * sum(d["answerable"] for d in details)) - sum(
         d["answerable"] and not d["found"] for d in details
     )
-    return scores[max(allowed, 0)] if scores else 0.0
+    return scores[min(max(allowed, 0), len(scores) - 1)] if scores else 0.0
 
 
 def main() -> None:
