@@ -24,8 +24,9 @@ from qa.engine import Engine
 from qa.errors import InvalidInput
 from qa.ingest import ingest
 from qa.readers import read_paths
+from qa.records import record_article, squad_record
 from qa.settings import ChunkSettings, Settings
-from qa.types import Answer, Article
+from qa.types import Answer, Article, Skip
 
 CUTOFFS = (1, 5, 10)
 
@@ -52,15 +53,21 @@ def _read_json(path: Path) -> Any:
         raise InvalidInput(f"{path}: cannot read questions ({error})") from error
 
 
+def _article(record: dict[str, Any], key: str, path: Path) -> Article:
+    """A question file's article, read as the ingest reads a record; a bad one stops the evaluation."""
+    article = record_article(record, key, str(path))
+    if isinstance(article, Skip):
+        raise InvalidInput(f"{path}: article {key!r}: {article.reason}")
+    return article
+
+
 def _parse_squad(data: Any, path: Path) -> tuple[list[Article], list[Question]]:
     try:
         entries = data["data"]
         articles: list[Article] = []
         questions: list[Question] = []
         for entry in entries:
-            title = str(entry["title"]).replace("_", " ")
-            contexts = [p["context"].strip() for p in entry["paragraphs"]]
-            articles.append(Article(id=str(entry["title"]), title=title, text="\n\n".join(contexts), origin=str(path)))
+            articles.append(_article(squad_record(entry), str(entry["title"]), path))
             for paragraph in entry["paragraphs"]:
                 for qa in paragraph["qas"]:
                     answers = tuple(dict.fromkeys(a["text"] for a in qa.get("answers", [])))
@@ -98,21 +105,13 @@ def _parse_multiple_choice(data: Any, path: Path) -> QuestionSet:
     unanswerable: list[str] = []
     try:
         for entry in data["data"]:
-            text = str(entry["text"]).strip()
-            articles.append(
-                Article(
-                    id=str(entry.get("id") or len(articles)),
-                    title=str(entry.get("title") or ""),
-                    text=text,
-                    url=entry.get("url"),
-                    origin=str(path),
-                )
-            )
+            article = _article(entry, str(len(articles)), path)
+            articles.append(article)
             for question in entry["questions"]:
                 answer = str(question["answer"]).strip().rstrip(".")
                 if answer.casefold() == NOT_ANSWERABLE:
                     unanswerable.append(question["question"].strip())
-                elif answer and answer in text:
+                elif answer and answer in article.text:
                     answerable.append(Question(question["question"].strip(), (answer,)))
     except (KeyError, TypeError) as error:
         raise InvalidInput(f"{path}: not a multiple-choice question file ({error})") from error

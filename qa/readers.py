@@ -19,7 +19,7 @@ from qa.file_text import (
     skip,
     str_or_none,
 )
-from qa.records import read_csv_file, read_json_file, read_jsonl_file
+from qa.records import read_csv_file, read_json_file, read_jsonl_file, record_article
 from qa.types import Article, Skip
 
 __all__ = [
@@ -152,16 +152,8 @@ def read_html_file(path: Path, name: str | None = None) -> ReadResult:
     head, _, body = text.partition("\n")
     if title and head.strip() == title and body.strip():
         text = body.strip()
-    article = Article(
-        id=name,
-        title=title or derive_title(text, origin),
-        text=text,
-        date=str_or_none(meta.get("date")),
-        url=str_or_none(meta.get("url")),
-        source=str_or_none(meta.get("sitename")),
-        origin=origin,
-    )
-    return collect([article])
+    fields = {"title": title, "text": text, "date": meta.get("date"), "url": meta.get("url")}
+    return collect([record_article({**fields, "source": meta.get("sitename")}, name, origin)])
 
 
 _READERS: dict[str, Callable[[Path, str], ReadResult]] = {

@@ -32,7 +32,7 @@ def read_jsonl_file(path: Path, name: str | None = None) -> ReadResult:
         except json.JSONDecodeError as exc:
             items.append(skip(f"{origin}:{number}", f"invalid JSON: {exc.msg}"))
             continue
-        items.append(_record(record, f"{name}:{number}", f"{origin}:{number}"))
+        items.append(record_article(record, f"{name}:{number}", f"{origin}:{number}"))
     return collect(items)
 
 
@@ -58,8 +58,8 @@ def read_json_file(path: Path, name: str | None = None) -> ReadResult:
             "an object with a list under 'articles', 'data' or 'records', or SQuAD"
         )
         return collect([skip(origin, reason)])
-    squad = [_squad_record(r) if _is_squad(r) else r for r in records]
-    return collect(_record(r, f"{name}:{i}", f"{origin}:{i}") for i, r in enumerate(squad))
+    squad = [squad_record(r) if _is_squad(r) else r for r in records]
+    return collect(record_article(r, f"{name}:{i}", f"{origin}:{i}") for i, r in enumerate(squad))
 
 
 def read_csv_file(path: Path, name: str | None = None) -> ReadResult:
@@ -96,7 +96,7 @@ def read_csv_file(path: Path, name: str | None = None) -> ReadResult:
             items.append(skip(where, reason))
             continue
         record = dict(zip(columns, row, strict=False))  # short rows: missing cells
-        items.append(_record(record, f"{name}:{row_number}", where))
+        items.append(record_article(record, f"{name}:{row_number}", where))
     return collect(items)
 
 
@@ -104,7 +104,7 @@ def _is_squad(record: object) -> bool:
     return isinstance(record, dict) and isinstance(record.get("paragraphs"), list)
 
 
-def _squad_record(entry: Mapping[str, Any]) -> dict[str, Any]:
+def squad_record(entry: Mapping[str, Any]) -> dict[str, Any]:
     """A SQuAD article (title + paragraphs of contexts) as a plain record."""
     contexts = [p.get("context", "") for p in entry["paragraphs"] if isinstance(p, dict)]
     title = str(entry.get("title", "")).strip()
@@ -115,7 +115,7 @@ def _squad_record(entry: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _record(record: object, key: str, origin: str) -> Article | Skip:
+def record_article(record: object, key: str, origin: str) -> Article | Skip:
     """The record as an article, or a skip saying what is wrong with it."""
     if not isinstance(record, dict):
         return skip(origin, f"expected a JSON object, got {type(record).__name__}")
