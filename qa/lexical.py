@@ -27,6 +27,8 @@ class LexicalIndex:
         self._stopwords = frozenset(bm25s.stopwords.STOPWORDS_EN)
         self._vocab: dict[str, int] = getattr(retriever, "vocab_dict", None) or {}
         self._by_initial: dict[str, list[str]] | None = None
+        # A query's stems are asked for by BM25, term weights and coverage: respell each once.
+        self._respelled: dict[str, str] = {}
 
     @classmethod
     def build(cls, ids: list[int], texts: list[str]) -> LexicalIndex:
@@ -54,6 +56,12 @@ class LexicalIndex:
         """
         if stem in self._vocab or len(stem) < 5 or not stem.isalpha():
             return stem
+        if stem not in self._respelled:
+            self._respelled[stem] = self._nearest_term(stem)
+        return self._respelled[stem]
+
+    def _nearest_term(self, stem: str) -> str:
+        """The indexed term ``_spelled`` takes for ``stem``, or ``stem`` itself; the search behind it."""
         if self._by_initial is None:
             self._by_initial = {}
             for term in self._vocab:
