@@ -7,7 +7,7 @@ TORCH_SPEC ?= torch==2.13.0
 TORCH_INDEX ?=
 SAMPLE_QUESTION ?= What did NATO propose to Russia?
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench train clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,12 +20,17 @@ run: $(BIN)/.installed
 	$(BIN)/article-qa demo
 
 test: $(BIN)/.installed
-	$(BIN)/ruff check qa embeddings tests benchmarks $(wildcard app.py)
+	$(BIN)/ruff check qa embeddings tests benchmarks training $(wildcard app.py)
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/refusal.py
+
+# Retrain the shipped answer model (qa/models/answer) from ../shared/data on this CPU, then calibrate it.
+train: $(BIN)/.installed
+	$(BIN)/python training/train_answer_model.py
+	$(BIN)/python training/calibrate_answer_model.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,9 +1,10 @@
 """Refusal trade-off: how many unanswerable questions are refused for how many answerable ones.
 
-Usage: python benchmarks/refusal.py [--shared ../shared] [--limit N]
+Usage: python benchmarks/refusal.py [--shared ../shared] [--limit N] [--reader model|rules]
 
 Asks each question set (dev-24 with benchmarks/data/dev24_unanswerable.json, the BBC set in
-benchmarks/data/bbc_questions.json, QuAIL's news questions) once with the threshold off, then
+benchmarks/data/bbc_questions.json, QuAIL's news questions, and the SQuAD 2.0 articles held out
+of the answer model's training) once with the threshold off, then
 prints, for the default threshold and for false-refusal budgets of 2, 5 and 10 %, the share of
 answerable questions refused and the share of unanswerable ones refused. A question counts as
 refused when its confidence is under the threshold or no sentence of the right kind was found.
@@ -16,10 +17,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from qa.engine import Engine
 from qa.evaluation import evaluate
 from qa.settings import SearchSettings, Settings, default_data_dir
 
 HERE = Path(__file__).parent / "data"
+# The SQuAD 2.0 articles the answer model was not trained on (training/train_answer_model.py).
+HELD_OUT_OF_TRAINING = ("1973_oil_crisis", "Harvard_University", "Force")
 
 
 def question_sets(shared: Path) -> list[tuple[str, Path, dict[str, Any]]]:
@@ -32,6 +36,11 @@ def question_sets(shared: Path) -> list[tuple[str, Path, dict[str, Any]]]:
         ),
         ("BBC", HERE / "bbc_questions.json", {"articles": [bbc / "business", bbc / "tech"]}),
         ("QuAIL news", shared / "data" / "quail_news" / "quail_1.3_dev_news.json", {}),
+        (
+            "SQuAD2 out",
+            shared / "data" / "squad_v2" / "squad2-dev24-articles.json",
+            {"titles": HELD_OUT_OF_TRAINING},
+        ),
     ]
 
 
@@ -53,10 +62,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", default=str(Path(__file__).resolve().parents[1].parent / "shared"))
     parser.add_argument("--limit", type=int, help="answerable questions per set, spread evenly")
+    parser.add_argument("--reader", choices=["model", "rules"], default="model")
     args = parser.parse_args()
-    default = SearchSettings().min_score
+    search = replace(SearchSettings(), reader=args.reader)
+    default = Engine(Settings(data_dir=default_data_dir(), search=search)).reader().min_score
     # evaluate() ingests into a scratch folder of its own; the data folder is never written.
-    settings = Settings(data_dir=default_data_dir(), search=replace(SearchSettings(), min_score=0.0))
+    settings = Settings(data_dir=default_data_dir(), search=replace(search, min_score=0.0))
     print(f"{'set':<11} {'threshold':>9} {'answerable refused':>19} {'unanswerable refused':>21}")
     for name, path, extra in question_sets(Path(args.shared)):
         if not path.exists():

@@ -4,6 +4,7 @@ from embeddings.base import Embedder, Neighbor, Scorer, VectorIndex, Vectors
 from embeddings.cross_encoder import CrossEncoderScorer
 from embeddings.faiss_index import FaissIndex
 from embeddings.hashing import HashingEmbedder
+from embeddings.pair_classifier import PairClassifier
 from embeddings.sentence_transformer import DEFAULT_MODEL, SentenceTransformerEmbedder, resolve_model
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "FaissIndex",
     "HashingEmbedder",
     "Neighbor",
+    "PairClassifier",
     "Scorer",
     "SentenceTransformerEmbedder",
     "VectorIndex",

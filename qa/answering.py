@@ -1,4 +1,8 @@
-"""Pick the answer sentence from the retrieved passages, or say the answer is not there."""
+"""The word-overlap rules: candidate sentences, their cheap scores and the rules' confidence.
+
+The model reader (qa/reading.py) uses the candidates and cheap scores to shortlist sentences;
+the rules reader uses all of it.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,10 @@ import math
 from dataclasses import dataclass
 
 from embeddings import Vectors
-from qa.answer_types import has_new_name, has_number, wants_name, wants_number
+from qa.answer_types import has_new_name, wants_name
 from qa.collection import Collection
 from qa.lexical import LexicalIndex
-from qa.types import Answer, Hit
+from qa.types import Hit
 
 # Added to a candidate sentence holding a name the question lacks, when the question asks for one.
 NAME_BONUS = 0.1
@@ -52,10 +56,10 @@ def term_weights(query: str, pool: list[Candidate], lexical: LexicalIndex) -> di
     return {t: lexical.idf(t) * math.log(1.0 + len(pool) / (1.0 + sum(t in c.stems for c in pool))) for t in terms}
 
 
-def choose_sentence(query: str, hits: list[Hit], pool: list[Candidate], collection: Collection) -> Candidate | None:
-    """The sentence of ``pool`` that best answers the query: meaning, the query's focus terms, passage rank."""
+def sentence_scores(query: str, hits: list[Hit], pool: list[Candidate], collection: Collection) -> list[float]:
+    """How well each sentence of ``pool`` seems to answer the query: meaning, the query's focus terms, passage rank."""
     if not pool:
-        return None
+        return []
     weights = term_weights(query, pool, collection.lexical)
     total = sum(weights.values()) or 1.0
     top = hits[0].score if hits[0].score > 0 else 1.0
@@ -68,7 +72,15 @@ def choose_sentence(query: str, hits: list[Hit], pool: list[Candidate], collecti
         named = name_bonus if name_bonus and has_new_name(candidate.text, query) else 0.0
         return candidate.similarity + 0.5 * overlap + 0.2 * prior + named
 
-    return max(pool, key=score)
+    return [score(c) for c in pool]
+
+
+def choose_sentence(query: str, hits: list[Hit], pool: list[Candidate], collection: Collection) -> Candidate | None:
+    """The sentence of ``pool`` with the best ``sentence_scores``."""
+    if not pool:
+        return None
+    scores = sentence_scores(query, hits, pool, collection)
+    return pool[max(range(len(pool)), key=lambda i: scores[i])]
 
 
 def _support(query: str, hit: Hit, similarity: float, lexical: LexicalIndex) -> float:
@@ -96,20 +108,3 @@ def confidence(
         own = max(c.similarity for c in pool if c.passage == chosen.passage)
         score = max(score, _support(query, hits[chosen.passage], own, collection.lexical))
     return score
-
-
-def make_answer(
-    question: str, query: str, query_vector: Vectors, hits: list[Hit], collection: Collection, min_score: float
-) -> Answer:
-    """An Answer: the best sentence when the passages are likely to hold the answer."""
-    # The query is the question made standalone (follow-ups rewritten), so it is what sentences are matched on.
-    pool = candidates(collection, query_vector, hits, 3) if hits else []
-    # "How many ...?" is answered only by a sentence with a number in it; none means not found.
-    answers = [c for c in pool if has_number(c.text, query)] if wants_number(query) else pool
-    sentence = choose_sentence(query, hits, answers, collection)
-    score = confidence(query, hits, pool, sentence, collection)
-    if sentence is None or score < min_score:
-        return Answer(question, query, False, None, None, None, None, tuple(hits), score)
-    return Answer(
-        question, query, True, sentence.text, sentence.passage, sentence.start, sentence.end, tuple(hits), score
-    )

@@ -79,7 +79,8 @@ class ChatService:
 
     def ask_data(self, question: str, collection: str) -> dict[str, Any]:
         """The answer, its passages and their citations as a JSON-ready object (the HTTP API)."""
-        return answer_data(self.ask(question, collection))
+        answer = self.ask(question, collection)
+        return answer_data(answer, self._run(self.engine.reader).describe())
 
     def ingest(self, paths: Sequence[Path | str], name: str, progress: Progress | None = None) -> IngestReport:
         return self._run(self.engine.ingest_paths, paths, name, progress=progress)

@@ -143,10 +143,14 @@ def render_answer(answer: Answer, *, generated: str | None = None, streaming: bo
     hits = answer.passages
     marked = _answer_passage(answer) if answer.found else None
     if not answer.found or answer.passage_index is None:
-        reason = "No passage is close enough to the question to answer it."
+        reason = (
+            "None of the passages found states the answer; the closest are below."
+            if hits
+            else "No passage matched the question."
+        )
         parts.append(f'<p class="aqa-notfound"><strong>{NOT_FOUND}</strong> {reason}</p>')
         items: list[tuple[int, Hit, str | None]] = [(n, hit, None) for n, hit in enumerate(hits, 1)]
-        summary = "Closest passages (below the answer threshold)" if hits else "No passage matched."
+        summary = "Closest passages (they do not state the answer)" if hits else "No passage matched."
         parts.append(_passages(summary, items, open_=True) if hits else f'<p class="aqa-label">{summary}</p>')
     elif generated is not None:
         cursor = '<span class="aqa-cursor" aria-hidden="true">▍</span>' if streaming else ""

@@ -20,7 +20,7 @@ logger = logging.getLogger("qa")
 def _settings(args: argparse.Namespace) -> Settings:
     search = SearchSettings()
     overrides: dict[str, Any] = {}
-    for field in ("k", "retriever", "min_score", "dense_weight", "sentence_weight", "reranker"):
+    for field in ("k", "retriever", "reader", "min_score", "dense_weight", "sentence_weight", "reranker"):
         value = getattr(args, field, None)
         if value is not None:
             overrides[field] = value
@@ -65,7 +65,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     engine = Engine(_settings(args))
     answer = engine.ask(args.question, args.collection)
-    print(json.dumps(answer_data(answer), indent=2, ensure_ascii=False) if args.json else answer_text(answer))
+    data = answer_data(answer, engine.reader().describe()) if args.json else None
+    print(json.dumps(data, indent=2, ensure_ascii=False) if data is not None else answer_text(answer))
     return 0
 
 
@@ -111,6 +112,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         chunking=_chunking(args),
         limit=args.limit,
         progress=not args.json,
+        titles=args.titles or (),
     )
     if details is not None:
         Path(args.details).write_text("".join(json.dumps(d) + "\n" for d in details))
@@ -175,9 +177,15 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("-k", type=int, help=f"passages to return (default {SearchSettings().k})")
         p.add_argument("--retriever", choices=["hybrid", "dense", "bm25"], help="default hybrid")
         p.add_argument(
+            "--reader",
+            choices=["model", "rules"],
+            help="what picks the answer sentence and decides 'not found': the trained answer model (default) "
+            "or the older word-overlap rules, for comparison",
+        )
+        p.add_argument(
             "--min-score",
             type=float,
-            help=f"confidence below which the answer is 'not found' (default {SearchSettings().min_score})",
+            help="confidence below which the answer is 'not found' (default: the reader's calibrated threshold)",
         )
         p.add_argument(
             "--dense-weight",
@@ -236,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, help="ask only N questions, spread evenly over the file")
     p.add_argument("--articles", nargs="+", help="files or folders of articles, for a question file without them")
     p.add_argument("--unanswerable", help="also ask the 'unanswerable' questions of this file, to measure refusals")
+    p.add_argument("--titles", nargs="+", help="only these articles of a SQuAD file (e.g. those held out of training)")
     p.add_argument("--details", help="write one JSON line per question (scores, rank, found) to this file")
     p.add_argument("--json", action="store_true")
     chunk_options(p)

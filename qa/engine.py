@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from embeddings import CrossEncoderScorer, Embedder, Scorer, SentenceTransformerEmbedder
-from qa.answering import make_answer
+from embeddings import CrossEncoderScorer, Embedder, PairClassifier, Scorer, SentenceTransformerEmbedder
 from qa.collection import Collection, read_manifest
 from qa.errors import CollectionNotFound, NothingToIngest
 from qa.ingest import IngestReport, Progress, ingest
 from qa.readers import read_paths
+from qa.reading import ANSWER_MODEL, ModelReader, Reader, RulesReader
 from qa.retrieval import Searcher
 from qa.settings import ChunkSettings, SearchSettings, Settings
 from qa.types import Answer
@@ -26,8 +26,16 @@ SAMPLE_COLLECTION = "samples"
 class Engine:
     """Loads each model and collection once and keeps them for every later question."""
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None, scorer: Scorer | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        scorer: Scorer | None = None,
+        reader: Reader | None = None,
+    ) -> None:
         self.settings = settings
+        self._reader = reader
+        self._readers: dict[str, Reader] = {}
         self._embedders: dict[str, Embedder] = {}
         if embedder is not None:
             self._embedders[embedder.name] = embedder
@@ -40,6 +48,19 @@ class Engine:
         if self._scorer is None and name:
             self._scorer = CrossEncoderScorer(name)
         return self._scorer
+
+    def reader(self, search: SearchSettings | None = None) -> Reader:
+        """The reader the settings name (the answer model unless ``reader="rules"``), loaded on first use."""
+        search = search or self.settings.search
+        reader = self._reader
+        if reader is None:
+            if search.reader not in self._readers:
+                self._readers[search.reader] = RulesReader() if search.reader == "rules" else self._model_reader()
+            reader = self._readers[search.reader]
+        return reader if search.min_score is None else reader.with_threshold(search.min_score)
+
+    def _model_reader(self) -> Reader:
+        return ModelReader(PairClassifier(ANSWER_MODEL))
 
     def embedder(self, model: str | None = None) -> Embedder:
         name = model or self.settings.model
@@ -95,7 +116,7 @@ class Engine:
         query = query or question
         vector = searcher.embedder.embed_query(query)
         hits = searcher.search(query, search, query_vector=vector)
-        return make_answer(question, query, vector, hits, searcher.collection, search.min_score)
+        return self.reader(search).read(question, query, vector, hits, searcher.collection)
 
     def forget(self, name: str) -> None:
         """Drop a cached collection so the next question reloads it (after ingest or removal)."""

@@ -24,6 +24,7 @@ from qa.engine import Engine
 from qa.errors import InvalidInput
 from qa.ingest import ingest
 from qa.readers import read_paths
+from qa.reading import Reader
 from qa.records import record_article, squad_record
 from qa.settings import ChunkSettings, Settings
 from qa.types import Answer, Article, Skip
@@ -61,22 +62,36 @@ def _article(record: dict[str, Any], key: str, path: Path) -> Article:
     return article
 
 
-def _parse_squad(data: Any, path: Path) -> tuple[list[Article], list[Question]]:
+def _parse_squad(data: Any, path: Path, titles: Sequence[str] = ()) -> tuple[list[Article], list[Question]]:
+    """Articles and questions of a SQuAD file (1.1 or 2.0); a 2.0 question with ``is_impossible`` has no answers."""
     try:
         entries = data["data"]
+        if titles:
+            entries = _only_titles(entries, titles, path)
         articles: list[Article] = []
         questions: list[Question] = []
         for entry in entries:
             articles.append(_article(squad_record(entry), str(entry["title"]), path))
             for paragraph in entry["paragraphs"]:
                 for qa in paragraph["qas"]:
-                    answers = tuple(dict.fromkeys(a["text"] for a in qa.get("answers", [])))
+                    given = [] if qa.get("is_impossible") else qa.get("answers", [])
+                    answers = tuple(dict.fromkeys(a["text"] for a in given))
                     questions.append(Question(qa["question"].strip(), answers))
     except (KeyError, TypeError) as error:
         raise InvalidInput(
             f"{path}: not a SQuAD-format file ({error}); expected {{'data': [{{'title', 'paragraphs'}}]}}"
         ) from error
     return articles, questions
+
+
+def _only_titles(entries: list[Any], titles: Sequence[str], path: Path) -> list[Any]:
+    wanted = set(titles)
+    kept = [e for e in entries if e.get("title") in wanted]
+    missing = wanted - {e.get("title") for e in kept}
+    if missing:
+        known = ", ".join(str(e.get("title")) for e in entries[:30])
+        raise InvalidInput(f"{path}: no article titled {', '.join(sorted(missing))}; its articles are: {known}")
+    return kept
 
 
 NOT_ANSWERABLE = "not enough information"
@@ -123,13 +138,18 @@ def load_squad(path: Path) -> tuple[list[Article], list[Question]]:
     return _parse_squad(_read_json(path), path)
 
 
-def load_question_file(path: Path) -> QuestionSet:
-    """Questions from a SQuAD or multiple-choice file (with its articles) or from a question file of our own."""
+def load_question_file(path: Path, titles: Sequence[str] = ()) -> QuestionSet:
+    """Questions from a SQuAD or multiple-choice file (with its articles) or from a question file of our own.
+
+    ``titles`` keeps only those articles of a SQuAD file (and their questions).
+    """
     data = _read_json(path)
+    if titles and not (isinstance(data, dict) and "data" in data and not _is_multiple_choice(data)):
+        raise InvalidInput(f"{path}: only a SQuAD file has article titles to choose from")
     if _is_multiple_choice(data):
         return _parse_multiple_choice(data, path)
     if isinstance(data, dict) and "data" in data:
-        articles, questions = _parse_squad(data, path)
+        articles, questions = _parse_squad(data, path, titles)
         return QuestionSet([q for q in questions if q.answers], [q.text for q in questions if not q.answers], articles)
     if not isinstance(data, dict) or not ({"questions", "unanswerable"} & set(data)):
         raise InvalidInput(f"{path}: expected SQuAD format or {{'questions': [...], 'unanswerable': [...]}}")
@@ -156,7 +176,9 @@ def evaluate(
     limit: int | None = None,
     progress: bool = True,
     embedder: Embedder | None = None,
+    reader: Reader | None = None,
     details: list[dict[str, Any]] | None = None,
+    titles: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Ingest the articles, ask every question and measure; returns the report as data.
 
@@ -165,8 +187,9 @@ def evaluate(
         articles: files or folders of articles for a question file.
         unanswerable: another question file whose ``unanswerable`` questions are asked too.
         details: if given, one record per question is appended to it (for calibration).
+        titles: ask only the questions of these articles of a SQuAD file (and ingest only them).
     """
-    questions = load_question_file(path)
+    questions = load_question_file(path, titles)
     answerable, refusable = questions.answerable, list(questions.unanswerable)
     corpus = read_paths(list(articles)).articles if articles else questions.articles
     if not corpus:
@@ -182,7 +205,8 @@ def evaluate(
             name = "eval"
         else:
             name = collection
-        engine = Engine(settings, embedder)
+        engine = Engine(settings, embedder, reader=reader)
+        chosen = engine.reader()
         started = time.perf_counter()
         report = ingest(corpus, settings.data_dir, name, engine.embedder(), chunking or ChunkSettings())
         ingest_seconds = time.perf_counter() - started
@@ -222,7 +246,8 @@ def evaluate(
         "chunking": (chunking or ChunkSettings()).__dict__,
         "dense_weight": settings.search.dense_weight,
         "sentence_weight": settings.search.sentence_weight,
-        "min_score": settings.search.min_score,
+        "reader": chosen.describe(),
+        "min_score": chosen.min_score,
         **{f"top{k}": sum(1 for r in ranks if r is not None and r <= k) / n for k in CUTOFFS},
         "mrr": sum(1.0 / r for r in ranks if r is not None) / n,
         "answer_sentence": sentence_hits / n,
@@ -246,6 +271,7 @@ def _detail(question: str, answerable: bool, answer: Answer, rank: int | None, c
         "sentence_correct": correct,
         "top_dense": top.dense_score if top else None,
         "top_score": top.score if top else None,
+        "sentence": answer.sentence,
     }
 
 
@@ -254,6 +280,7 @@ def report_table(report: dict[str, Any]) -> str:
         ("questions", f"{report['questions']}"),
         ("articles / chunks", f"{report['articles']} / {report['chunks']}"),
         ("retriever", report["retriever"]),
+        ("reader", f"{report['reader']['name']} (not found below {report['min_score']:.3f})"),
         ("top-1 accuracy", f"{report['top1']:.3f}"),
         ("top-5 accuracy", f"{report['top5']:.3f}"),
         ("top-10 accuracy", f"{report['top10']:.3f}"),

@@ -39,8 +39,8 @@ def hit_data(hit: Hit) -> dict[str, Any]:
     }
 
 
-def answer_data(answer: Answer) -> dict[str, Any]:
-    """The answer as one JSON-ready object."""
+def answer_data(answer: Answer, reader: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The answer as one JSON-ready object; ``reader`` describes what chose it (model, version, data)."""
     return {
         "question": answer.question,
         "query": answer.query,
@@ -51,6 +51,7 @@ def answer_data(answer: Answer) -> dict[str, Any]:
         "answer_start": answer.sentence_start,
         "answer_end": answer.sentence_end,
         "passages": [hit_data(h) for h in answer.passages],
+        "reader": reader if reader is not None else {"name": answer.reader},
     }
 
 
@@ -63,7 +64,7 @@ def answer_text(answer: Answer, width: int = 100) -> str:
         heading = "Passages:"
     else:
         lines.append("Not found in these articles.")
-        heading = "Closest passages (below the answer threshold):" if answer.passages else "No passage matched."
+        heading = "Closest passages (they do not state the answer):" if answer.passages else "No passage matched."
     lines += ["", heading]
     for number, hit in enumerate(answer.passages, start=1):
         lines.append(f"[{number}] score {hit.score:.3f}  {citation(hit.chunk)}")

@@ -10,6 +10,7 @@ from typing import Literal
 from embeddings import DEFAULT_MODEL
 
 Retriever = Literal["hybrid", "dense", "bm25"]
+ReaderName = Literal["model", "rules"]
 DATA_DIR_ENV = "ARTICLE_QA_HOME"
 
 
@@ -32,7 +33,10 @@ class SearchSettings:
     candidates: int = 50
     dense_weight: float = 0.2
     sentence_weight: float = 0.2
-    min_score: float = 0.49
+    reader: ReaderName = "model"
+    """Who picks the answer sentence and decides "not found": the trained answer model or the older rules."""
+    min_score: float | None = None
+    """Confidence below which the answer is "not found"; None takes the reader's own calibrated threshold."""
     reranker: str | None = None
     """A cross-encoder (sentence-transformers name or path) that re-orders the fused passages; off by default."""
     rerank_depth: int = 20

@@ -88,3 +88,5 @@ class Answer:
     confidence: float = 0.0
     """How sure the engine is that the passages answer the question (0 to 1); ``found`` is this
     compared with the threshold."""
+    reader: str = ""
+    """Which reader chose the answer (the answer model's name and version, or "rules")."""

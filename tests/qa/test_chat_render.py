@@ -122,7 +122,9 @@ def test_not_found_offers_the_closest_passages_as_such() -> None:
     assert NOT_FOUND in markup.visible
     assert "<mark>" not in out
     assert '<details class="aqa-passages" open>' in out
-    assert "Closest passages (below the answer threshold)" in out
+    assert "Closest passages (they do not state the answer)" in out
+    # The passages were found: the message must not claim that none is close.
+    assert "None of the passages found states the answer" in markup.visible
     assert "score 0.12" in out and "score 0.05" in out
     assert "No passage matched" in render_answer(answer([], found=False))
 

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from embeddings import HashingEmbedder
-from qa.answering import make_answer
 from qa.collection import Collection
 from qa.errors import InvalidInput
 from qa.ingest import ingest
+from qa.reading import RulesReader
 from qa.retrieval import Searcher, fuse
 from qa.settings import ChunkSettings, SearchSettings
 from qa.types import Article
@@ -75,14 +75,14 @@ def test_k_bounds(searcher: Searcher) -> None:
         searcher.search("rail", SearchSettings(k=0))
 
 
-def test_answer_sentence_and_threshold(searcher: Searcher) -> None:
+def test_rules_reader_answer_sentence_and_threshold(searcher: Searcher) -> None:
     question = "How many runs did the captain score?"
     vector = searcher.embedder.embed_query(question)
     hits = searcher.search(question, SearchSettings(k=3), query_vector=vector)
-    answer = make_answer(question, question, vector, hits, searcher.collection, min_score=0.1)
+    answer = RulesReader(min_score=0.1).read(question, question, vector, hits, searcher.collection)
     assert answer.found and answer.sentence == "Their captain scored 81 runs."
     chunk = answer.passages[answer.passage_index].chunk
     article = searcher.collection.store.article(chunk.article_id)
     assert article is not None and article.text[answer.sentence_start : answer.sentence_end] == answer.sentence
-    refused = make_answer(question, question, vector, hits, searcher.collection, min_score=0.99)
+    refused = RulesReader(min_score=0.99).read(question, question, vector, hits, searcher.collection)
     assert not refused.found and refused.sentence is None and refused.passages == answer.passages

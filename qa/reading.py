@@ -1,0 +1,165 @@
+"""Readers: given a question and the retrieved passages, choose the answer sentence or say "not found".
+
+Two readers sit behind one small interface. ``ModelReader`` (the default) asks the trained answer
+model (qa/models/answer, trained by training/train_answer_model.py) how likely each candidate
+sentence is to state the answer; ``RulesReader`` keeps the earlier word-overlap rules for
+comparison (``--reader rules``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+from embeddings import Vectors
+from qa.answer_pairs import answer_pair
+from qa.answer_types import has_number, wants_number
+from qa.answering import Candidate, candidates, choose_sentence, confidence, sentence_scores
+from qa.collection import Collection
+from qa.types import Answer, Hit
+
+ANSWER_MODEL = Path(__file__).parent / "models" / "answer"
+# The rules' confidence threshold, fitted on dev-24 at 5 % false refusals.
+RULES_MIN_SCORE = 0.49
+
+
+class PairScorer(Protocol):
+    """Probability that the second text of each pair answers the first (embeddings.PairClassifier)."""
+
+    name: str
+    card: dict[str, Any]
+
+    def score_pairs(self, pairs: list[tuple[str, str]]) -> list[float]: ...
+
+
+class Reader(Protocol):
+    """Chooses the answer among the retrieved passages' sentences, or decides it is not there."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def min_score(self) -> float:
+        """Below this confidence the answer is "not found"."""
+        ...
+
+    def read(self, question: str, query: str, query_vector: Vectors, hits: list[Hit], collection: Collection) -> Answer:
+        """The answer, with ``confidence`` in [0, 1]; ``hits`` are the passages, best first."""
+        ...
+
+    def with_threshold(self, min_score: float) -> Reader:
+        """The same reader with another "not found" threshold."""
+        ...
+
+    def describe(self) -> dict[str, Any]:
+        """What the reader is (for the answer's JSON): name, version, training data, threshold."""
+        ...
+
+
+def _refused(question: str, query: str, hits: list[Hit], score: float, reader: str) -> Answer:
+    return Answer(question, query, False, None, None, None, None, tuple(hits), score, reader)
+
+
+def _found(question: str, query: str, hits: list[Hit], sentence: Candidate, score: float, reader: str) -> Answer:
+    return Answer(
+        question, query, True, sentence.text, sentence.passage, sentence.start, sentence.end, tuple(hits), score, reader
+    )
+
+
+@dataclass(frozen=True)
+class RulesReader:
+    """The word-overlap rules: sentence cosine + the query's rare words, and a number check."""
+
+    min_score: float = RULES_MIN_SCORE
+    name: str = "rules"
+
+    def with_threshold(self, min_score: float) -> RulesReader:
+        return replace(self, min_score=min_score)
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, "threshold": self.min_score}
+
+    def read(self, question: str, query: str, query_vector: Vectors, hits: list[Hit], collection: Collection) -> Answer:
+        # The query is the question made standalone (follow-ups rewritten), so it is what sentences are matched on.
+        pool = candidates(collection, query_vector, hits, 3) if hits else []
+        # "How many ...?" is answered only by a sentence with a number in it; none means not found.
+        answers = [c for c in pool if has_number(c.text, query)] if wants_number(query) else pool
+        sentence = choose_sentence(query, hits, answers, collection)
+        score = confidence(query, hits, pool, sentence, collection)
+        if sentence is None or score < self.min_score:
+            return _refused(question, query, hits, score, self.name)
+        return _found(question, query, hits, sentence, score, self.name)
+
+
+def calibrated(probability: float, card: dict[str, Any]) -> float:
+    """The model's raw probability mapped through the Platt scaling fitted on held-out articles."""
+    calibration = card.get("calibration")
+    if not calibration:
+        return probability
+    p = min(max(probability, 1e-6), 1 - 1e-6)
+    z = calibration["a"] * math.log(p / (1 - p)) + calibration["b"]
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+class ModelReader:
+    """The trained answer model reads the question with each of a short list of candidate sentences.
+
+    The candidates are the sentences of the top ``passages`` passages, shortlisted by the rules'
+    cheap score (cosine and the query's focus words) to ``shortlist``, since the model costs a few
+    milliseconds a sentence. The answer is the sentence the model rates most likely to state the
+    answer; its calibrated probability is the confidence. When ``rerank`` is on, the passage
+    holding the answer moves to the front: the sentence that answers is better evidence than the
+    passage's overall similarity.
+    """
+
+    def __init__(
+        self,
+        scorer: PairScorer,
+        *,
+        min_score: float | None = None,
+        passages: int = 3,
+        shortlist: int = 8,
+        rerank: bool = True,
+    ) -> None:
+        self.scorer = scorer
+        card = scorer.card
+        self.name = f"{card.get('name', scorer.name)} v{card.get('version', '?')}"
+        self.min_score = float(card.get("calibration", {}).get("threshold", 0.5)) if min_score is None else min_score
+        self.passages = passages
+        self.shortlist = shortlist
+        self.rerank = rerank
+
+    def with_threshold(self, min_score: float) -> ModelReader:
+        return ModelReader(
+            self.scorer, min_score=min_score, passages=self.passages, shortlist=self.shortlist, rerank=self.rerank
+        )
+
+    def describe(self) -> dict[str, Any]:
+        card = self.scorer.card
+        return {
+            "name": card.get("name", self.scorer.name),
+            "version": card.get("version"),
+            "training_data": card.get("training_data"),
+            "threshold": self.min_score,
+        }
+
+    def read(self, question: str, query: str, query_vector: Vectors, hits: list[Hit], collection: Collection) -> Answer:
+        pool = candidates(collection, query_vector, hits, self.passages) if hits else []
+        if not pool:
+            return _refused(question, query, hits, 0.0, self.name)
+        cheap = sentence_scores(query, hits, pool, collection)
+        order = sorted(range(len(pool)), key=lambda i: -cheap[i])[: self.shortlist]
+        shortlist = [pool[i] for i in order]
+        pairs = [answer_pair(query, c.text, hits[c.passage].chunk.title) for c in shortlist]
+        probabilities = self.scorer.score_pairs(pairs)
+        best = max(range(len(shortlist)), key=lambda i: probabilities[i])
+        sentence = shortlist[best]
+        score = calibrated(probabilities[best], self.scorer.card)
+        if self.rerank and sentence.passage > 0 and score >= self.min_score:
+            hits = [hits[sentence.passage], *hits[: sentence.passage], *hits[sentence.passage + 1 :]]
+            sentence = replace(sentence, passage=0)
+        if score < self.min_score:
+            return _refused(question, query, hits, score, self.name)
+        return _found(question, query, hits, sentence, score, self.name)

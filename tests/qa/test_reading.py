@@ -1,0 +1,115 @@
+"""The reader seam: the model reader's choice, refusal, re-ranking and calibration, with a scripted scorer.
+
+The real answer model is exercised end to end in test_answer_model.py; here the scorer is a
+stand-in whose probabilities the test sets, so the reader's own logic can be checked exactly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from embeddings import HashingEmbedder
+from qa.collection import Collection
+from qa.ingest import ingest
+from qa.reading import ModelReader, RulesReader, calibrated
+from qa.retrieval import Searcher
+from qa.settings import ChunkSettings, SearchSettings
+from qa.types import Article
+
+ARTICLES = [
+    ("Final won", "The Mariners won the cricket final by six wickets. Their captain scored 81 runs in the final."),
+    ("Captain retires", "The Mariners captain retired after the final. He had played for twelve years."),
+    ("Rail strike", "Train drivers walked out for 48 hours over pay. Most rail services were cancelled."),
+]
+
+
+class ScriptedScorer:
+    """Gives each pair the probability of the first phrase its second text contains (else ``rest``)."""
+
+    name = "scripted"
+
+    def __init__(self, phrases: dict[str, float], rest: float = 0.01, card: dict[str, Any] | None = None) -> None:
+        self.phrases = phrases
+        self.rest = rest
+        self.card = card if card is not None else {"name": "scripted", "version": "0"}
+        self.seen: list[tuple[str, str]] = []
+
+    def score_pairs(self, pairs: list[tuple[str, str]]) -> list[float]:
+        self.seen.extend(pairs)
+        return [next((p for phrase, p in self.phrases.items() if phrase in second), self.rest) for _, second in pairs]
+
+
+@pytest.fixture
+def searcher(tmp_path: Path) -> Searcher:
+    embedder = HashingEmbedder(dim=512)
+    articles = [Article(f"a{i}", title, text) for i, (title, text) in enumerate(ARTICLES)]
+    ingest(articles, tmp_path, "news", embedder, ChunkSettings(chunk_tokens=24, chunk_overlap=0))
+    return Searcher(Collection.open(tmp_path, "news"), embedder)
+
+
+def read(searcher: Searcher, reader: Any, question: str) -> Any:
+    vector = searcher.embedder.embed_query(question)
+    hits = searcher.search(question, SearchSettings(k=3), query_vector=vector)
+    return reader.read(question, question, vector, hits, searcher.collection)
+
+
+def test_the_sentence_the_model_rates_highest_is_the_answer(searcher: Searcher) -> None:
+    scorer = ScriptedScorer({"twelve years": 0.2, "81 runs": 0.9})
+    answer = read(searcher, ModelReader(scorer, min_score=0.5), "How many runs did the Mariners captain score?")
+    assert answer.found and answer.sentence == "Their captain scored 81 runs in the final."
+    assert answer.confidence == pytest.approx(0.9)
+    # Offsets point at the sentence in its article, so the app can highlight it.
+    chunk = answer.passages[answer.passage_index].chunk
+    article = searcher.collection.store.article(chunk.article_id)
+    assert article is not None and article.text[answer.sentence_start : answer.sentence_end] == answer.sentence
+    # The model read the question with each sentence and its headline.
+    assert (
+        "How many runs did the Mariners captain score?",
+        "Their captain scored 81 runs in the final. | Final won",
+    ) in (scorer.seen)
+    assert answer.reader == "scripted v0"
+
+
+def test_below_the_threshold_is_not_found_and_keeps_the_passages(searcher: Searcher) -> None:
+    scorer = ScriptedScorer({"81 runs": 0.3})
+    answer = read(searcher, ModelReader(scorer, min_score=0.5), "How many runs did the Mariners captain score?")
+    assert not answer.found and answer.sentence is None
+    assert answer.confidence == pytest.approx(0.3)
+    assert answer.passages, "the closest passages are still offered"
+
+
+def test_the_passage_that_answers_moves_to_the_front(searcher: Searcher) -> None:
+    question = "How long had the Mariners captain played?"
+    scorer = ScriptedScorer({"twelve years": 0.95})
+    plain = read(searcher, ModelReader(scorer, min_score=0.5, rerank=False), question)
+    reranked = read(searcher, ModelReader(scorer, min_score=0.5, rerank=True), question)
+    assert plain.sentence == reranked.sentence == "He had played for twelve years."
+    assert reranked.passage_index == 0
+    assert reranked.passages[0] == plain.passages[plain.passage_index]
+    assert sorted(h.chunk.id for h in reranked.passages) == sorted(h.chunk.id for h in plain.passages)
+
+
+def test_only_a_short_list_of_sentences_is_scored(searcher: Searcher) -> None:
+    scorer = ScriptedScorer({})
+    read(searcher, ModelReader(scorer, min_score=0.5, shortlist=2), "How many runs did the captain score?")
+    assert len(scorer.seen) == 2
+
+
+def test_threshold_comes_from_the_model_card_unless_given() -> None:
+    card = {"name": "m", "version": "3", "calibration": {"a": 2.0, "b": -1.0, "threshold": 0.42}}
+    reader = ModelReader(ScriptedScorer({}, card=card))
+    assert reader.min_score == 0.42
+    assert reader.with_threshold(0.7).min_score == 0.7
+    assert reader.describe()["version"] == "3"
+    # Platt scaling: sigmoid(2 * logit(0.5) - 1) = sigmoid(-1).
+    assert calibrated(0.5, card) == pytest.approx(1 / (1 + 2.718281828459045))
+    assert calibrated(0.5, {}) == 0.5
+
+
+def test_rules_reader_is_kept_for_comparison(searcher: Searcher) -> None:
+    answer = read(searcher, RulesReader(min_score=0.1), "How many runs did the captain score?")
+    assert answer.found and "81 runs" in (answer.sentence or "")
+    assert answer.reader == "rules"

@@ -1,0 +1,195 @@
+"""Train the answer model: MiniLM-L6 (the bundled weights) as a cross-encoder on SQuAD pairs.
+
+    python training/train_answer_model.py            # or: make train
+
+Reads ../shared/data/squad_v2/squad2-dev24-articles.json and ../shared/data/squad_v1.1/dev-24.json,
+keeps three SQuAD 2.0 articles out of training (for calibration and honest figures), trains two
+epochs on CPU and writes qa/models/answer/ (fp16 weights of what training changed, and model.json
+with the data, settings, time and held-out figures).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "training"))
+
+from answer_data import Example, Pair, examples, load_articles, training_pairs  # noqa: E402
+
+from embeddings import DEFAULT_MODEL  # noqa: E402
+from embeddings.pair_classifier import FROZEN, PairClassifier, base_network, encode_pairs, file_sha256, save_trained  # noqa: E402
+from qa.answer_pairs import answer_pair  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "data"
+SQUAD2 = SHARED / "squad_v2" / "squad2-dev24-articles.json"
+SQUAD1 = SHARED / "squad_v1.1" / "dev-24.json"
+# SQuAD 2.0 articles kept out of training: the reader's threshold is chosen on these.
+HELD_OUT = ("1973_oil_crisis", "Harvard_University", "Force")
+NAME = "article-qa-answer-minilm-l6"
+VERSION = "1"
+
+
+def batches(pairs: list[Pair], size: int, rng: random.Random) -> list[list[Pair]]:
+    """Batches of pairs of similar length (less padding), in random order."""
+    ordered = sorted(pairs, key=lambda p: (len(p.question) + len(p.second), rng.random()))
+    groups = [ordered[i : i + size] for i in range(0, len(ordered), size)]
+    rng.shuffle(groups)
+    return groups
+
+
+def held_out_figures(network: object, tokenizer: object, items: list[Example], max_length: int) -> dict[str, float]:
+    """On held-out questions over their own paragraph: is the best sentence the answer, and refusal."""
+    import torch
+
+    best: list[float] = []
+    correct = 0
+    answerable = 0
+    with torch.inference_mode():
+        for item in items:
+            pairs = [answer_pair(item.question, s, item.title) for s in item.sentences]
+            logits = network(**encode_pairs(tokenizer, pairs, max_length)).logits[:, 0]  # type: ignore[operator]
+            probabilities = torch.sigmoid(logits).numpy()
+            best.append(float(probabilities.max()))
+            if item.gold:
+                answerable += 1
+                correct += int(int(probabilities.argmax()) in item.gold)
+    top = np.array(best)
+    is_answerable = np.array([bool(i.gold) for i in items])
+    figures = {"answer_sentence": correct / max(answerable, 1), "questions": float(len(items))}
+    for budget in (0.05, 0.10):
+        threshold = float(np.quantile(top[is_answerable], budget))
+        figures[f"refused_unanswerable_at_{int(budget * 100)}pct"] = float((top[~is_answerable] < threshold).mean())
+        figures[f"threshold_at_{int(budget * 100)}pct"] = threshold
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--squad2", type=Path, default=SQUAD2)
+    parser.add_argument("--squad1", type=Path, default=SQUAD1)
+    parser.add_argument("--out", type=Path, default=ROOT / "qa" / "models" / "answer")
+    parser.add_argument("--base", default=DEFAULT_MODEL)
+    parser.add_argument("--max-length", type=int, default=80)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--lr", type=float, default=5e-5)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--negatives", type=int, default=3, help="hard negatives per question from its paragraph")
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--limit", type=int, help="train on only N pairs (a quick trial)")
+    parser.add_argument("--check", type=int, default=0, help="held-out questions to score after training (0: all)")
+    args = parser.parse_args(argv)
+    for path in (args.squad2, args.squad1):
+        if not path.is_file():
+            print(f"error: {path} not found; the training data lives in ../shared/data", file=sys.stderr)
+            return 2
+
+    import torch
+
+    torch.manual_seed(args.seed)
+    rng = random.Random(args.seed)
+    squad2, squad1 = load_articles(args.squad2), load_articles(args.squad1)
+    held = set(HELD_OUT)
+    seen: set[tuple[str, str]] = set()
+    pairs = training_pairs(
+        squad2, {a["title"] for a in squad2} - held, args.seed, seen=seen, paragraph_negatives=args.negatives
+    )
+    pairs += training_pairs(
+        squad1, {a["title"] for a in squad1} - held, args.seed, seen=seen, paragraph_negatives=args.negatives
+    )
+    if args.limit:
+        pairs = rng.sample(pairs, min(args.limit, len(pairs)))
+    positives = sum(p.label for p in pairs)
+    print(f"{len(pairs)} training pairs, {positives:.0f} positive, from {len(seen)} questions", flush=True)
+
+    network, tokenizer, base_folder = base_network(args.base, threads=args.threads)
+    for name, parameter in network.named_parameters():
+        parameter.requires_grad = name not in FROZEN
+    trainable = [p for p in network.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trainable, lr=args.lr, weight_decay=0.01)
+    groups = [g for _ in range(args.epochs) for g in batches(pairs, args.batch_size, rng)]
+    warmup = max(1, len(groups) // 10)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: min((step + 1) / warmup, max(0.0, (len(groups) - step) / (len(groups) - warmup)))
+    )
+    loss_function = torch.nn.BCEWithLogitsLoss()
+    network.train()
+    started = time.perf_counter()
+    done = 0
+    running = 0.0
+    for step, group in enumerate(groups, start=1):
+        batch = encode_pairs(tokenizer, [(p.question, p.second) for p in group], args.max_length)
+        labels = torch.tensor([p.label for p in group], dtype=torch.float32)
+        loss = loss_function(network(**batch).logits[:, 0], labels)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(trainable, 1.0)
+        optimizer.step()
+        schedule.step()
+        optimizer.zero_grad()
+        done += len(group)
+        value = float(loss.detach())
+        running = 0.98 * running + 0.02 * value if step > 1 else value
+        if step % 50 == 0 or step == len(groups):
+            elapsed = time.perf_counter() - started
+            print(
+                f"step {step}/{len(groups)}  loss {running:.4f}  {done / elapsed:.1f} pairs/s  {elapsed / 60:.1f} min",
+                flush=True,
+            )
+    train_seconds = time.perf_counter() - started
+    network.eval()
+
+    check = examples(squad2, held)
+    if args.check:
+        check = rng.sample(check, min(args.check, len(check)))
+    figures = held_out_figures(network, tokenizer, check, args.max_length)
+    print(json.dumps(figures, indent=2), flush=True)
+    card = {
+        "name": NAME,
+        "version": VERSION,
+        "base_model": args.base,
+        "base_sha256": file_sha256(base_folder / "model.safetensors"),
+        "max_length": args.max_length,
+        "input": "question [SEP] sentence | headline (qa/answer_pairs.py)",
+        "training_data": {
+            "squad_v2": f"{args.squad2.name}: {len(squad2) - len(held)} of {len(squad2)} articles",
+            "squad_v1.1": f"{args.squad1.name}: {len(squad1) - len(held)} of {len(squad1)} articles",
+            "held_out_articles": list(HELD_OUT),
+            "pairs": len(pairs),
+            "positive_pairs": int(positives),
+            "questions": len(seen),
+        },
+        "training": {
+            "epochs": args.epochs,
+            "paragraph_negatives": args.negatives,
+            "batch_size": args.batch_size,
+            "lr": args.lr,
+            "seed": args.seed,
+            "frozen": list(FROZEN),
+            "seconds": round(train_seconds, 1),
+            "torch": torch.__version__,
+        },
+        "held_out": {k: round(v, 4) for k, v in figures.items()},
+    }
+    path = save_trained(network, args.out, card)
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) in {train_seconds / 60:.1f} min of training")
+    # The shipped fp16 weights, loaded as the app loads them, must score as the fp32 network did.
+    shipped = PairClassifier(args.out, threads=args.threads)
+    card["held_out_fp16"] = {
+        k: round(v, 4) for k, v in held_out_figures(shipped.network, tokenizer, check, args.max_length).items()
+    }
+    save_trained(network, args.out, card)
+    print("fp16 as shipped:", json.dumps(card["held_out_fp16"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
