@@ -266,7 +266,7 @@ def _detail(question: str, answerable: bool, answer: Answer, rank: int | None, c
         "question": question,
         "answerable": answerable,
         "found": answer.found,
-        "confidence": round(answer.confidence, 4),
+        "confidence": round(answer.confidence, 6),
         "rank": rank,
         "sentence_correct": correct,
         "top_dense": top.dense_score if top else None,

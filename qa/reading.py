@@ -93,25 +93,54 @@ class RulesReader:
         return _found(question, query, hits, sentence, score, self.name)
 
 
-def calibrated(probability: float, card: dict[str, Any]) -> float:
-    """The model's raw probability mapped through the Platt scaling fitted on held-out articles."""
+def logit(probability: float) -> float:
+    p = min(max(probability, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
+def calibrated(probability: float, support: float, card: dict[str, Any]) -> float:
+    """Probability that the chosen sentence states the answer, as fitted on held-out articles.
+
+    The model's log-odds plus ``support_weight`` times the rules' support for the passage (its
+    coverage of the question's rare words and the best sentence cosine), through Platt scaling.
+    The support catches a question about something the articles never mention, which the model,
+    reading one sentence at a time, can mistake for a paraphrase.
+    """
     calibration = card.get("calibration")
     if not calibration:
         return probability
-    p = min(max(probability, 1e-6), 1 - 1e-6)
-    z = calibration["a"] * math.log(p / (1 - p)) + calibration["b"]
-    return 1.0 / (1.0 + math.exp(-z))
+    z = logit(probability) + calibration.get("support_weight", 0.0) * support
+    z = calibration["a"] * z + calibration["b"]
+    return 1.0 / (1.0 + math.exp(-min(max(z, -50.0), 50.0)))
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A shortlisted sentence with the cheap score it was shortlisted by and the model's probability."""
+
+    candidate: Candidate
+    cheap: float
+    probability: float
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the model reader saw for one question: every candidate sentence and the scored shortlist."""
+
+    pool: list[Candidate]
+    scored: list[Scored]
 
 
 class ModelReader:
     """The trained answer model reads the question with each of a short list of candidate sentences.
 
-    The candidates are the sentences of the top ``passages`` passages, shortlisted by the rules'
-    cheap score (cosine and the query's focus words) to ``shortlist``, since the model costs a few
-    milliseconds a sentence. The answer is the sentence the model rates most likely to state the
-    answer; its calibrated probability is the confidence. When ``rerank`` is on, the passage
-    holding the answer moves to the front: the sentence that answers is better evidence than the
-    passage's overall similarity.
+    The candidates are the sentences of the top ``passages`` passages, shortlisted by the cheap
+    score (cosine to the question and its focus words) to ``shortlist``, since the model costs a
+    few milliseconds a sentence. The answer is the sentence with the best model log-odds plus
+    ``cheap_weight`` times its cheap score (both weight and calibration are in the model card,
+    chosen on held-out articles); its calibrated probability is the confidence. When ``rerank``
+    is on, the passage holding the answer moves to the front: the sentence that answers is better
+    evidence than the passage's overall similarity.
     """
 
     def __init__(
@@ -130,6 +159,7 @@ class ModelReader:
         self.passages = passages
         self.shortlist = shortlist
         self.rerank = rerank
+        self.cheap_weight = float(card.get("selection", {}).get("cheap_weight", 0.0))
 
     def with_threshold(self, min_score: float) -> ModelReader:
         return ModelReader(
@@ -145,18 +175,37 @@ class ModelReader:
             "threshold": self.min_score,
         }
 
-    def read(self, question: str, query: str, query_vector: Vectors, hits: list[Hit], collection: Collection) -> Answer:
+    def score(self, query: str, query_vector: Vectors, hits: list[Hit], collection: Collection) -> Reading:
+        """The sentences of the top passages; the shortlist with cheap scores and the model's probabilities."""
         pool = candidates(collection, query_vector, hits, self.passages) if hits else []
         if not pool:
-            return _refused(question, query, hits, 0.0, self.name)
+            return Reading([], [])
         cheap = sentence_scores(query, hits, pool, collection)
         order = sorted(range(len(pool)), key=lambda i: -cheap[i])[: self.shortlist]
-        shortlist = [pool[i] for i in order]
-        pairs = [answer_pair(query, c.text, hits[c.passage].chunk.title) for c in shortlist]
+        pairs = [answer_pair(query, pool[i].text, hits[pool[i].passage].chunk.title) for i in order]
         probabilities = self.scorer.score_pairs(pairs)
-        best = max(range(len(shortlist)), key=lambda i: probabilities[i])
-        sentence = shortlist[best]
-        score = calibrated(probabilities[best], self.scorer.card)
+        return Reading(pool, [Scored(pool[i], cheap[i], p) for i, p in zip(order, probabilities, strict=True)])
+
+    @staticmethod
+    def support(query: str, hits: list[Hit], reading: Reading, best: Scored, collection: Collection) -> float:
+        """The rules' support for the answer's passage (coverage of the question, best cosine)."""
+        return confidence(query, hits, reading.pool, best.candidate, collection)
+
+    def choose(self, scored: list[Scored]) -> Scored | None:
+        """The sentence most likely to state the answer: the model's log-odds plus a share of the cheap score.
+
+        The cheap score carries the embedding model's sense of meaning, which the answer model, trained on
+        a few thousand Wikipedia questions, lacks for paraphrases; its weight was chosen on held-out articles.
+        """
+        return max(scored, key=lambda s: logit(s.probability) + self.cheap_weight * s.cheap, default=None)
+
+    def read(self, question: str, query: str, query_vector: Vectors, hits: list[Hit], collection: Collection) -> Answer:
+        reading = self.score(query, query_vector, hits, collection)
+        best = self.choose(reading.scored)
+        if best is None:
+            return _refused(question, query, hits, 0.0, self.name)
+        sentence = best.candidate
+        score = calibrated(best.probability, self.support(query, hits, reading, best, collection), self.scorer.card)
         if self.rerank and sentence.passage > 0 and score >= self.min_score:
             hits = [hits[sentence.passage], *hits[: sentence.passage], *hits[sentence.passage + 1 :]]
             sentence = replace(sentence, passage=0)

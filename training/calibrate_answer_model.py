@@ -2,11 +2,20 @@
 
     python training/calibrate_answer_model.py      # or: make train (runs after training)
 
-Asks every question of the held-out articles through the real pipeline (ingest, hybrid retrieval,
-the model reader), then fits Platt scaling of the best sentence's probability to "the shown
-sentence states the answer", and chooses the "not found" threshold: the highest one that refuses
-at most BUDGET of the answerable questions. Both go into qa/models/answer/model.json. The BBC and
-QuAIL sets are test sets and are not looked at here.
+Ingests the held-out articles and asks each of their questions through the real pipeline (hybrid
+retrieval, the model reader's shortlist), then chooses on them, and only on them:
+
+- the weight of the cheap score beside the model's log-odds when choosing the sentence (the one
+  that finds the most answer sentences);
+- the weight of the rules' support (coverage of the question's rare words) beside the model's
+  log-odds in the refusal score, and Platt scaling of that score to "the shown sentence states the
+  answer". Besides the held-out articles' own questions, OFF_TOPIC questions of other SQuAD 2.0
+  articles are asked of them: unanswerable there by construction, they stand for questions on
+  things a collection never mentions, which SQuAD 2.0's near misses do not cover;
+- the "not found" threshold: the highest that refuses at most BUDGET of the answerable questions.
+
+All three go into qa/models/answer/model.json. The BBC and QuAIL sets are test sets and are not
+looked at here.
 """
 
 from __future__ import annotations
@@ -28,28 +37,81 @@ from train_answer_model import HELD_OUT, SQUAD2  # noqa: E402
 
 from embeddings import PairClassifier  # noqa: E402
 from embeddings.pair_classifier import CARD  # noqa: E402
-from qa.evaluation import evaluate  # noqa: E402
-from qa.reading import ModelReader  # noqa: E402
-from qa.settings import Settings  # noqa: E402
+from qa.engine import Engine  # noqa: E402
+from qa.evaluation import load_question_file  # noqa: E402
+from qa.ingest import ingest  # noqa: E402
+from qa.reading import ModelReader, Scored  # noqa: E402
+from qa.settings import ChunkSettings, SearchSettings, Settings  # noqa: E402
 
 # Share of answerable held-out questions the threshold may refuse.
-BUDGET = 0.08
+BUDGET = 0.05
+CHEAP_WEIGHTS = (0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0)
+SUPPORT_WEIGHTS = (0.0, 2.0, 4.0, 8.0, 12.0, 16.0, 24.0, 32.0, 48.0)
+# Questions of the other SQuAD 2.0 articles asked of the held-out ones, every Nth (about 300).
+OFF_TOPIC_EVERY = 10
 
 
-def platt(scores: np.ndarray, labels: np.ndarray, steps: int = 100) -> tuple[float, float]:
-    """a, b of sigmoid(a * logit(p) + b) fitted by Newton's method on the log loss."""
-    x = np.log(np.clip(scores, 1e-6, 1 - 1e-6) / np.clip(1 - scores, 1e-6, 1))
+def logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.asarray(np.log(p / (1 - p)))
+
+
+def _log_loss(a: float, b: float, x: np.ndarray, labels: np.ndarray) -> float:
+    z = a * x + b
+    return float(np.mean(np.logaddexp(0.0, z) - labels * z))
+
+
+def platt(scores: np.ndarray, labels: np.ndarray, steps: int = 200) -> tuple[float, float]:
+    """a, b of sigmoid(a * logit(p) + b) minimising the log loss (damped Newton steps)."""
+    x = logit(scores)
     a, b = 1.0, 0.0
     for _ in range(steps):
-        p = 1.0 / (1.0 + np.exp(-(a * x + b)))
-        gradient = np.array([np.sum((p - labels) * x), np.sum(p - labels)])
-        w = p * (1 - p) + 1e-9
-        hessian = np.array([[np.sum(w * x * x), np.sum(w * x)], [np.sum(w * x), np.sum(w)]])
-        step = np.linalg.solve(hessian + 1e-6 * np.eye(2), gradient)
-        a, b = a - step[0], b - step[1]
-        if np.abs(step).max() < 1e-8:
+        p = 1.0 / (1.0 + np.exp(-np.clip(a * x + b, -50, 50)))
+        gradient = np.array([np.mean((p - labels) * x), np.mean(p - labels)])
+        w = p * (1 - p)
+        hessian = np.array([[np.mean(w * x * x), np.mean(w * x)], [np.mean(w * x), np.mean(w)]]) + 1e-6 * np.eye(2)
+        step = np.linalg.solve(hessian, gradient)
+        size = 1.0
+        while size > 1e-4 and _log_loss(a - size * step[0], b - size * step[1], x, labels) > _log_loss(a, b, x, labels):
+            size /= 2
+        a, b = a - size * step[0], b - size * step[1]
+        if np.abs(size * step).max() < 1e-9:
             break
     return float(a), float(b)
+
+
+Asked = tuple[str, tuple[str, ...], list[Scored], list[float]]
+
+
+def held_out_questions(squad2: Path, scorer: PairClassifier) -> list[Asked]:
+    """(kind, gold answers, scored shortlist, support of each shortlisted sentence) per question asked.
+
+    The kind is "answerable", "near miss" (SQuAD 2.0's unanswerable) or "off topic" (another article's).
+    """
+    questions = load_question_file(squad2, HELD_OUT)
+    others = {str(a["title"]) for a in json.loads(squad2.read_text(encoding="utf-8"))["data"]} - set(HELD_OUT)
+    elsewhere = load_question_file(squad2, sorted(others)).answerable[::OFF_TOPIC_EVERY]
+    asked = (
+        [(q.text, q.answers, "answerable") for q in questions.answerable]
+        + [(t, (), "near miss") for t in questions.unanswerable]
+        + [(q.text, (), "off topic") for q in elsewhere]
+    )
+    reader = ModelReader(scorer, min_score=0.0)
+    out = []
+    with tempfile.TemporaryDirectory(prefix="article-qa-calibrate-") as scratch:
+        settings = Settings(data_dir=Path(scratch), search=SearchSettings(min_score=0.0))
+        engine = Engine(settings, reader=reader)
+        ingest(questions.articles, settings.data_dir, "held-out", engine.embedder(), ChunkSettings())
+        searcher = engine.searcher("held-out")
+        for number, (text, answers, kind) in enumerate(asked, start=1):
+            vector = searcher.embedder.embed_query(text)
+            hits = searcher.search(text, settings.search, query_vector=vector)
+            reading = reader.score(text, vector, hits, searcher.collection)
+            supports = [reader.support(text, hits, reading, s, searcher.collection) for s in reading.scored]
+            out.append((kind, answers, reading.scored, supports))
+            if number % 200 == 0:
+                print(f"  {number}/{len(asked)} questions", file=sys.stderr, flush=True)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,52 +119,86 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=ROOT / "qa" / "models" / "answer")
     parser.add_argument("--squad2", type=Path, default=SQUAD2)
     parser.add_argument("--budget", type=float, default=BUDGET)
+    parser.add_argument("--support-weight", type=float, help="use this support weight instead of the best on held-out")
     args = parser.parse_args(argv)
     if not args.squad2.is_file():
         print(f"error: {args.squad2} not found; the calibration data lives in ../shared/data", file=sys.stderr)
         return 2
 
     scorer = PairClassifier(args.model)
-    scorer.card.pop("calibration", None)
-    details: list[dict] = []
-    with tempfile.TemporaryDirectory(prefix="article-qa-calibrate-") as scratch:
-        report = evaluate(
-            args.squad2,
-            Settings(data_dir=Path(scratch)),
-            titles=HELD_OUT,
-            reader=ModelReader(scorer, min_score=0.0),
-            details=details,
-            progress=True,
+    for key in ("calibration", "selection"):
+        scorer.card.pop(key, None)
+    asked = held_out_questions(args.squad2, scorer)
+    kinds = np.array([kind for kind, _, _, _ in asked])
+    answerable = kinds == "answerable"
+
+    def chosen(weight: float) -> list[Scored | None]:
+        reader = ModelReader(scorer, min_score=0.0)
+        reader.cheap_weight = weight
+        return [reader.choose(scored) for _, _, scored, _ in asked]
+
+    def correct(choices: list[Scored | None]) -> np.ndarray:
+        return np.array(
+            [
+                c is not None and any(a in c.candidate.text for a in answers)
+                for c, (_, answers, _, _) in zip(choices, asked, strict=True)
+            ],
+            dtype=float,
         )
-    raw = np.array([d["confidence"] for d in details])
-    answerable = np.array([d["answerable"] for d in details])
-    correct = np.array([d["sentence_correct"] for d in details], dtype=float)
-    a, b = platt(raw, correct)
-    calibrated = 1.0 / (1.0 + np.exp(-(a * np.log(np.clip(raw, 1e-6, 1 - 1e-6) / np.clip(1 - raw, 1e-6, 1)) + b)))
+
+    by_weight = {w: float(correct(chosen(w))[answerable].mean()) for w in CHEAP_WEIGHTS}
+    weight = max(CHEAP_WEIGHTS, key=lambda w: (round(by_weight[w], 3), -w))
+    choices = chosen(weight)
+    right = correct(choices)
+    raw = logit(np.array([c.probability if c is not None else 0.0 for c in choices]))
+    support = np.array(
+        [
+            supports[scored.index(c)] if c is not None else 0.0
+            for c, (_, _, scored, supports) in zip(choices, asked, strict=True)
+        ]
+    )
+
+    def refused_at_budget(z: np.ndarray) -> float:
+        """Refusals at the budget, near misses and off-topic questions counting alike (users ask both)."""
+        threshold = np.quantile(z[answerable], args.budget)
+        return float(np.mean([(z[kinds == kind] < threshold).mean() for kind in ("near miss", "off topic")]))
+
+    by_support = {w: refused_at_budget(raw + w * support) for w in SUPPORT_WEIGHTS}
+    support_weight = max(SUPPORT_WEIGHTS, key=lambda w: (round(by_support[w], 3), -w))
+    if args.support_weight is not None:
+        support_weight = args.support_weight
+    z = raw + support_weight * support
+    a, b = platt(1.0 / (1.0 + np.exp(-z)), right)
+    calibrated = 1.0 / (1.0 + np.exp(-(a * z + b)))
     # The highest threshold that refuses at most the budget of answerable questions.
-    threshold = float(np.quantile(calibrated[answerable], args.budget))
-    refused = float((calibrated[~answerable] < threshold).mean())
-    false_refusals = float((calibrated[answerable] < threshold).mean())
+    threshold = math.floor(float(np.quantile(calibrated[answerable], args.budget)) * 1e4) / 1e4
     shown = calibrated >= threshold
     card_path = args.model / CARD
     card = json.loads(card_path.read_text(encoding="utf-8"))
+    card["selection"] = {
+        "cheap_weight": weight,
+        "answer_sentence_by_weight": {str(w): round(v, 4) for w, v in by_weight.items()},
+    }
     card["calibration"] = {
+        "support_weight": support_weight,
+        "refused_unanswerable_by_support_weight": {str(w): round(v, 4) for w, v in by_support.items()},
         "a": round(a, 6),
         "b": round(b, 6),
-        "threshold": round(math.floor(threshold * 1e4) / 1e4, 4),
+        "threshold": threshold,
         "fitted_on": f"{args.squad2.name}: {', '.join(HELD_OUT)} (held out of training)",
         "budget_false_refusals": args.budget,
-        "questions": len(details),
+        "questions": len(asked),
         "unanswerable": int((~answerable).sum()),
-        "refused_unanswerable": round(refused, 4),
-        "refused_answerable": round(false_refusals, 4),
-        "answer_sentence": round(float(correct[answerable].mean()), 4),
-        "shown_and_correct": round(float(correct[shown].mean()) if shown.any() else 0.0, 4),
-        "top1": round(report["top1"], 4),
-        "top5": round(report["top5"], 4),
+        "off_topic": f"every {OFF_TOPIC_EVERY}th answerable question of the other SQuAD 2.0 articles, as unanswerable",
+        "refused_unanswerable": round(float((calibrated[~answerable] < threshold).mean()), 4),
+        "refused_near_misses": round(float((calibrated[kinds == "near miss"] < threshold).mean()), 4),
+        "refused_off_topic": round(float((calibrated[kinds == "off topic"] < threshold).mean()), 4),
+        "refused_answerable": round(float((calibrated[answerable] < threshold).mean()), 4),
+        "answer_sentence": round(float(right[answerable].mean()), 4),
+        "shown_and_correct": round(float(right[shown].mean()) if shown.any() else 0.0, 4),
     }
     card_path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(card["calibration"], indent=2))
+    print(json.dumps({"selection": card["selection"], "calibration": card["calibration"]}, indent=2))
     return 0
 
 

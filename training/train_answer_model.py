@@ -3,8 +3,8 @@
     python training/train_answer_model.py            # or: make train
 
 Reads ../shared/data/squad_v2/squad2-dev24-articles.json and ../shared/data/squad_v1.1/dev-24.json,
-keeps three SQuAD 2.0 articles out of training (for calibration and honest figures), trains two
-epochs on CPU and writes qa/models/answer/ (fp16 weights of what training changed, and model.json
+keeps three SQuAD 2.0 articles out of training (for calibration and honest figures), trains one
+epoch on CPU and writes qa/models/answer/ (fp16 weights of what training changed, and model.json
 with the data, settings, time and held-out figures).
 """
 
@@ -81,12 +81,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-length", type=int, default=80)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--lr", type=float, default=5e-5)
-    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--negatives", type=int, default=3, help="hard negatives per question from its paragraph")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--freeze-layers", type=int, default=0, help="also freeze the first N encoder layers")
     parser.add_argument("--limit", type=int, help="train on only N pairs (a quick trial)")
-    parser.add_argument("--check", type=int, default=0, help="held-out questions to score after training (0: all)")
+    parser.add_argument("--check", type=int, default=300, help="held-out questions to score after training (0: all)")
     args = parser.parse_args(argv)
     for path in (args.squad2, args.squad1):
         if not path.is_file():
@@ -112,8 +113,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(pairs)} training pairs, {positives:.0f} positive, from {len(seen)} questions", flush=True)
 
     network, tokenizer, base_folder = base_network(args.base, threads=args.threads)
+    frozen_layers = tuple(f"bert.encoder.layer.{n}." for n in range(args.freeze_layers))
     for name, parameter in network.named_parameters():
-        parameter.requires_grad = name not in FROZEN
+        parameter.requires_grad = name not in FROZEN and not name.startswith(frozen_layers)
     trainable = [p for p in network.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=args.lr, weight_decay=0.01)
     groups = [g for _ in range(args.epochs) for g in batches(pairs, args.batch_size, rng)]
@@ -173,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
             "batch_size": args.batch_size,
             "lr": args.lr,
             "seed": args.seed,
-            "frozen": list(FROZEN),
+            "frozen": list(FROZEN) + [f"{p}*" for p in frozen_layers],
             "seconds": round(train_seconds, 1),
             "torch": torch.__version__,
         },

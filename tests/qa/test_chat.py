@@ -34,7 +34,7 @@ def service(tmp_path: Path, fake_embedder: HashingEmbedder) -> Iterator[ChatServ
     folder.mkdir()
     (folder / "zoo.txt").write_text(ZOO)
     (folder / "bank.txt").write_text(BANK)
-    settings = Settings(data_dir=tmp_path / "data", model=fake_embedder.name, search=SearchSettings(k=2, min_score=0.2))
+    settings = Settings(data_dir=tmp_path / "data", model=fake_embedder.name, search=SearchSettings(k=2))
     chat = ChatService(Engine(settings, embedder=fake_embedder))
     chat.ingest([folder], "news")
     yield chat

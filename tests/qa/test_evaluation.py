@@ -3,9 +3,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from embeddings import HashingEmbedder
+from qa.errors import InvalidInput
 from qa.evaluation import evaluate, first_rank, load_question_file, load_squad
-from qa.settings import Settings
+from qa.settings import SearchSettings, Settings
 
 
 def _squad(tmp_path: Path) -> Path:
@@ -76,7 +79,7 @@ def test_question_file_over_separate_articles_counts_refusals(tmp_path: Path) ->
     path = tmp_path / "questions.json"
     path.write_text(json.dumps(questions))
     details: list[dict[str, object]] = []
-    settings = Settings(data_dir=tmp_path / "data", model="hashing")
+    settings = Settings(data_dir=tmp_path / "data", model="hashing", search=SearchSettings(reader="rules"))
     report = evaluate(path, settings, articles=[folder], progress=False, embedder=HashingEmbedder(), details=details)
     assert report["questions"] == 1 and report["top1"] == 1.0
     assert report["unanswerable"] == 2
@@ -113,3 +116,31 @@ def test_multiple_choice_file_keeps_checkable_and_unanswerable_questions(tmp_pat
     settings = Settings(data_dir=tmp_path / "data", model="hashing")
     report = evaluate(path, settings, progress=False, embedder=HashingEmbedder())
     assert report["questions"] == 1 and report["unanswerable"] == 1 and report["top1"] == 1.0
+
+
+def test_squad2_impossible_questions_are_unanswerable_and_titles_pick_articles(tmp_path: Path) -> None:
+    path = _squad(tmp_path)
+    data = json.loads(path.read_text())
+    # SQuAD 2.0 marks a near miss with is_impossible and gives the careless reader's answer aside.
+    data["data"][0]["paragraphs"][0]["qas"].append(
+        {
+            "question": "When did the Saltmere barrier close?",
+            "is_impossible": True,
+            "answers": [],
+            "plausible_answers": [{"text": "2026", "answer_start": 55}],
+        }
+    )
+    data["data"][1]["paragraphs"][0]["qas"][0]["is_impossible"] = False
+    path.write_text(json.dumps(data))
+    questions = load_question_file(path)
+    assert [q.text for q in questions.answerable] == [
+        "How much did the Saltmere barrier cost?",
+        "By how many wickets did the Mariners win?",
+    ]
+    assert "When did the Saltmere barrier close?" in questions.unanswerable
+    only = load_question_file(path, titles=["Cricket"])
+    assert [a.title for a in only.articles] == ["Cricket"]
+    assert [q.text for q in only.answerable] == ["By how many wickets did the Mariners win?"]
+    assert only.unanswerable == []
+    with pytest.raises(InvalidInput, match="no article titled Crickets"):
+        load_question_file(path, titles=["Crickets"])

@@ -99,17 +99,29 @@ def test_only_a_short_list_of_sentences_is_scored(searcher: Searcher) -> None:
 
 
 def test_threshold_comes_from_the_model_card_unless_given() -> None:
-    card = {"name": "m", "version": "3", "calibration": {"a": 2.0, "b": -1.0, "threshold": 0.42}}
+    card = {"name": "m", "version": "3", "calibration": {"a": 2.0, "b": -1.0, "threshold": 0.42, "support_weight": 4}}
     reader = ModelReader(ScriptedScorer({}, card=card))
     assert reader.min_score == 0.42
     assert reader.with_threshold(0.7).min_score == 0.7
     assert reader.describe()["version"] == "3"
-    # Platt scaling: sigmoid(2 * logit(0.5) - 1) = sigmoid(-1).
-    assert calibrated(0.5, card) == pytest.approx(1 / (1 + 2.718281828459045))
-    assert calibrated(0.5, {}) == 0.5
+    # Platt scaling of the log-odds plus the weighted support: sigmoid(2 * (logit(0.5) + 4 * 0.25) - 1) = sigmoid(1).
+    assert calibrated(0.5, 0.25, card) == pytest.approx(1 / (1 + 2.718281828459045**-1))
+    assert calibrated(0.5, 0.25, {}) == 0.5
 
 
 def test_rules_reader_is_kept_for_comparison(searcher: Searcher) -> None:
     answer = read(searcher, RulesReader(min_score=0.1), "How many runs did the captain score?")
     assert answer.found and "81 runs" in (answer.sentence or "")
     assert answer.reader == "rules"
+
+
+def test_cheap_score_weighs_in_when_the_card_says_so(searcher: Searcher) -> None:
+    # The model slightly prefers the sentence about the match; the question's words point at the runs.
+    question = "How many runs did the Mariners captain score?"
+    scorer = ScriptedScorer({"81 runs": 0.55, "six wickets": 0.6})
+    alone = read(searcher, ModelReader(scorer, min_score=0.0), question)
+    card = {"name": "m", "version": "1", "selection": {"cheap_weight": 8.0}}
+    scorer_with_card = ScriptedScorer({"81 runs": 0.55, "six wickets": 0.6}, card=card)
+    mixed = read(searcher, ModelReader(scorer_with_card, min_score=0.0), question)
+    assert alone.sentence == "The Mariners won the cricket final by six wickets."
+    assert mixed.sentence == "Their captain scored 81 runs in the final."
