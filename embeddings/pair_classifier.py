@@ -113,11 +113,8 @@ class PairClassifier:
         self._batch_size = batch_size
         self._torch = torch
 
-    def score(self, query: str, passages: list[str]) -> list[float]:
-        """Probability for each passage, in [0, 1]."""
-        return self.score_pairs([(query, p) for p in passages])
-
     def score_pairs(self, pairs: list[tuple[str, str]]) -> list[float]:
+        """Probability for each (first, second) pair, in [0, 1]."""
         if not pairs:
             return []
         torch = self._torch
