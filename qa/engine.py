@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from embeddings import CrossEncoderScorer, Embedder, PairClassifier, Scorer, SentenceTransformerEmbedder
+from embeddings.numpy_embedder import NumpyEmbedder, UnsupportedModel
 from qa.collection import Collection, read_manifest
 from qa.errors import CollectionNotFound, NothingToIngest
 from qa.ingest import IngestReport, Progress, ingest
@@ -37,6 +38,7 @@ class Engine:
         self._reader = reader
         self._readers: dict[str, Reader] = {}
         self._embedders: dict[str, Embedder] = {}
+        self._query_embedders: dict[str, Embedder] = {}
         if embedder is not None:
             self._embedders[embedder.name] = embedder
         self._searchers: dict[str, Searcher] = {}
@@ -63,15 +65,33 @@ class Engine:
         return ModelReader(PairClassifier(ANSWER_MODEL))
 
     def embedder(self, model: str | None = None) -> Embedder:
+        """The embedder for ingesting: sentence-transformers (torch), fastest on batches of passages."""
         name = model or self.settings.model
         if name not in self._embedders:
             self._embedders[name] = SentenceTransformerEmbedder(name)
         return self._embedders[name]
 
+    def query_embedder(self, model: str | None = None) -> Embedder:
+        """The embedder for questions: the NumPy one where the model allows it (no torch to import), else ``embedder``.
+
+        Both give the same vectors (tests/embeddings/test_numpy_bert.py); a question is one short input,
+        so what matters is how fast the embedder loads.
+        """
+        name = model or self.settings.model
+        if name in self._embedders:
+            return self._embedders[name]
+        if name not in self._query_embedders:
+            try:
+                self._query_embedders[name] = NumpyEmbedder(name)
+            except UnsupportedModel as why:
+                logger.debug("questions go through sentence-transformers: %s", why)
+                self._query_embedders[name] = self.embedder(name)
+        return self._query_embedders[name]
+
     def searcher(self, name: str) -> Searcher:
         if name not in self._searchers:
             collection = Collection.open(self.settings.data_dir, name)
-            self._searchers[name] = Searcher(collection, self.embedder(collection.model), self.scorer())
+            self._searchers[name] = Searcher(collection, self.query_embedder(collection.model), self.scorer())
         return self._searchers[name]
 
     def ingest_paths(

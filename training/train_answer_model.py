@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     path = save_trained(network, args.out, card)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) in {train_seconds / 60:.1f} min of training")
     # The shipped fp16 weights, loaded as the app loads them, must score as the fp32 network did.
-    shipped = PairClassifier(args.out, threads=args.threads)
+    shipped = PairClassifier(args.out)
     card["held_out_fp16"] = {
         k: round(v, 4) for k, v in held_out_figures(shipped.network, tokenizer, check, args.max_length).items()
     }

@@ -1,0 +1,130 @@
+"""The NumPy query path against the torch models it stands in for: same vectors, same probabilities."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embeddings import PairClassifier, SentenceTransformerEmbedder
+from embeddings.numpy_embedder import NumpyEmbedder, UnsupportedModel
+from embeddings.pair_classifier import base_network, encode_pairs
+from embeddings.sentence_transformer import resolve_model
+from qa.reading import ANSWER_MODEL
+
+pytestmark = pytest.mark.model
+
+ROOT = Path(__file__).resolve().parents[2]
+
+TEXTS = [
+    "What did NATO propose to Russia?",
+    "who won",
+    "",
+    "Ünïcode café, naïve résumé: 東京 and emoji 🤖 in one line.",
+    "A paragraph that runs past the model's limit, so truncation must match. " * 40,
+    'Russia should help NATO create a "security roof" that would jointly defend both of them from missiles.',
+]
+
+
+@pytest.fixture(scope="module")
+def torch_embedder() -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture(scope="module")
+def numpy_embedder() -> NumpyEmbedder:
+    return NumpyEmbedder()
+
+
+def test_numpy_vectors_match_sentence_transformers(
+    torch_embedder: SentenceTransformerEmbedder, numpy_embedder: NumpyEmbedder
+) -> None:
+    ours = numpy_embedder.embed_documents(TEXTS)
+    theirs = torch_embedder.embed_documents(TEXTS)
+    assert ours.shape == theirs.shape == (len(TEXTS), 384)
+    cosines = (ours * theirs).sum(axis=1)
+    assert cosines.min() >= 0.9999, cosines
+    query = numpy_embedder.embed_query(TEXTS[0])
+    assert float(query @ torch_embedder.embed_query(TEXTS[0])) >= 0.9999
+    assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+
+
+def test_numpy_embedder_measures_text_as_the_model_does(
+    torch_embedder: SentenceTransformerEmbedder, numpy_embedder: NumpyEmbedder
+) -> None:
+    assert numpy_embedder.count_tokens(TEXTS) == torch_embedder.count_tokens(TEXTS)
+    assert numpy_embedder.token_spans(TEXTS[3]) == torch_embedder.token_spans(TEXTS[3])
+    assert (numpy_embedder.max_tokens, numpy_embedder.dim, numpy_embedder.special_tokens) == (
+        torch_embedder.max_tokens,
+        torch_embedder.dim,
+        torch_embedder.special_tokens,
+    )
+
+
+def test_numpy_answer_model_matches_the_torch_network(answer_model: PairClassifier) -> None:
+    import torch
+    from safetensors.torch import load_file
+
+    network, tokenizer, _ = base_network(answer_model.card["base_model"])
+    trained = load_file(str(ANSWER_MODEL / "weights.safetensors"))
+    network.load_state_dict({k: v.float() for k, v in trained.items()}, strict=False)
+    pairs = [(TEXTS[0], TEXTS[5] + " | NATO"), ("Who won the match?", TEXTS[4]), ("When?", "")]
+    with torch.inference_mode():
+        logits = network.eval()(**encode_pairs(tokenizer, pairs, answer_model.max_length)).logits[:, 0]
+    expected = torch.sigmoid(logits).tolist()
+    assert answer_model.score_pairs(pairs) == pytest.approx(expected, abs=1e-5)
+
+
+def write_folder(folder: Path, pooling: dict[str, bool]) -> Path:
+    folder.mkdir()
+    modules = [
+        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+    ]
+    (folder / "modules.json").write_text(json.dumps(modules))
+    (folder / "1_Pooling").mkdir()
+    (folder / "1_Pooling" / "config.json").write_text(json.dumps({"word_embedding_dimension": 8, **pooling}))
+    return folder
+
+
+def test_models_it_cannot_run_are_refused_by_name(tmp_path: Path) -> None:
+    cls_pooling = write_folder(tmp_path / "cls", {"pooling_mode_cls_token": True, "pooling_mode_mean_tokens": False})
+    with pytest.raises(UnsupportedModel, match="pooling"):
+        NumpyEmbedder(str(cls_pooling))
+    with pytest.raises(UnsupportedModel, match="not a model folder"):
+        NumpyEmbedder("someone/a-model-on-the-hub")
+
+
+def test_asking_from_the_cli_does_not_import_torch(tmp_path: Path, numpy_embedder: NumpyEmbedder) -> None:
+    """The point of the NumPy path: a question from a cold shell loads neither torch nor transformers."""
+    from qa.cli import main
+
+    data = tmp_path / "data"
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "nato.txt").write_text(
+        "NATO offers Russia a shared missile shield\n\n" + TEXTS[5] + " The alliance will decide by November.\n",
+        encoding="utf-8",
+    )
+    assert main(["--data-dir", str(data), "ingest", str(articles), "-c", "nato"]) == 0
+    probe = (
+        "import sys, json; from qa.cli import main; "
+        f"code = main(['--data-dir', {str(data)!r}, 'ask', 'What did NATO propose?', '-c', 'nato', '--json']); "
+        "heavy = sorted(m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules); "
+        "print(json.dumps({'code': code, 'heavy': heavy}), file=sys.stderr)"
+    )
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    report = json.loads(done.stderr.strip().splitlines()[-1])
+    assert report == {"code": 0, "heavy": []}, done.stderr
+    assert "security roof" in json.loads(done.stdout)["passages"][0]["text"]
+
+
+def test_bundled_model_resolves_to_a_local_folder() -> None:
+    location, local = resolve_model("all-MiniLM-L6-v2")
+    assert local and (Path(location) / "model.safetensors").is_file()
