@@ -11,12 +11,12 @@ from embeddings import CrossEncoderScorer, Embedder, PairClassifier, Scorer, Sen
 from embeddings.numpy_embedder import NumpyEmbedder, UnsupportedModel
 from qa.collection import Collection, read_manifest
 from qa.errors import CollectionNotFound, NothingToIngest
-from qa.ingest import IngestReport, Progress, ingest
+from qa.ingest import IngestReport, Progress, ingest, unchanged_report
 from qa.readers import read_paths
 from qa.reading import ANSWER_MODEL, ModelReader, Reader, RulesReader
 from qa.retrieval import Searcher
 from qa.settings import ChunkSettings, SearchSettings, Settings
-from qa.types import Answer
+from qa.types import Answer, Article, Skip
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +114,10 @@ class Engine:
         manifest = None if replace else self._manifest(name)
         chunking = chunking or (ChunkSettings(**manifest["chunking"]) if manifest else ChunkSettings())
         model = model or (manifest["model"] if manifest else self.settings.model)
+        if manifest is not None and manifest["model"] == model and ChunkSettings(**manifest["chunking"]) == chunking:
+            nothing_new = self._unchanged(result.articles, name, result.skipped)
+            if nothing_new is not None:
+                return nothing_new
         report = ingest(
             result.articles,
             self.settings.data_dir,
@@ -143,6 +147,14 @@ class Engine:
         searcher = self._searchers.pop(name, None)
         if searcher is not None:
             searcher.collection.close()
+
+    def _unchanged(self, articles: Sequence[Article], name: str, skipped: Sequence[Skip]) -> IngestReport | None:
+        """The report of an ingest that would change nothing (checked without the model), else None."""
+        collection = Collection.open(self.settings.data_dir, name)
+        try:
+            return unchanged_report(articles, collection.store, name, skipped)
+        finally:
+            collection.close()
 
     def _manifest(self, name: str) -> dict[str, Any] | None:
         try:

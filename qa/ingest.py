@@ -14,7 +14,7 @@ from qa.chunking import embedded_text, pack, passage_budget, sentence_spans
 from qa.cleaning import paragraph_keys, recurring_keys, strip_boilerplate
 from qa.collection import staged
 from qa.settings import ChunkSettings
-from qa.store import StoredArticle
+from qa.store import Store, StoredArticle
 from qa.types import Article, Skip
 
 logger = logging.getLogger(__name__)
@@ -61,6 +61,35 @@ def raw_hash(article: Article) -> str:
 def body_hash(article: Article) -> str:
     """Hash of the body with whitespace normalised: equal bodies are the same article."""
     return hashlib.sha256(" ".join(article.text.split()).encode("utf-8")).hexdigest()
+
+
+def unchanged_report(
+    articles: Sequence[Article], store: Store, name: str, skipped: Sequence[Skip] = ()
+) -> IngestReport | None:
+    """The report of an ingest with nothing to do, or None when some article is new or changed.
+
+    Read from the live store's hashes alone, so that re-running an ingest over an unchanged
+    folder neither loads the embedding model nor copies the collection.
+    """
+    known = store.hashes()
+    bodies = {body: aid for aid, (_, body) in known.items()}
+    unchanged = duplicates = 0
+    for article in articles:
+        if article.id in known and known[article.id][0] == raw_hash(article):
+            unchanged += 1
+            continue
+        twin = bodies.get(body_hash(article))
+        if twin is None or twin == article.id:
+            return None
+        duplicates += 1
+    return IngestReport(
+        collection=name,
+        unchanged=unchanged,
+        duplicates=duplicates,
+        articles_total=len(known),
+        chunks_total=store.count_chunks(),
+        skipped=tuple(skipped),
+    )
 
 
 def ingest(

@@ -80,6 +80,11 @@ class Store:
     def next_sentence_id(self) -> int:
         return int(self._db.execute("SELECT COALESCE(MAX(id), -1) + 1 FROM sentences").fetchone()[0])
 
+    def hashes(self) -> dict[str, tuple[str, str]]:
+        """Each article's raw hash and body hash, by id: enough to tell whether an ingest has anything new."""
+        rows = self._db.execute("SELECT id, raw_hash, body_hash FROM articles")
+        return {row[0]: (row[1], row[2]) for row in rows}
+
     def articles(self) -> Iterator[StoredArticle]:
         rows = self._db.execute(
             "SELECT id, title, text, raw_title, raw_text, raw_hash, body_hash, paragraph_keys,"

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from embeddings import HashingEmbedder
+from embeddings import HashingEmbedder, Vectors
 from qa.collection import Collection, list_collections, remove_collection
+from qa.engine import Engine
 from qa.errors import CollectionMismatch, CollectionNotFound, InvalidInput
 from qa.ingest import ingest
-from qa.settings import ChunkSettings
+from qa.settings import ChunkSettings, Settings
 from qa.types import Article
 
 CHUNKING = ChunkSettings(chunk_tokens=40, chunk_overlap=8)
@@ -135,3 +136,43 @@ def test_missing_bad_and_removed_collections(tmp_path: Path) -> None:
     remove_collection(tmp_path, "news")
     assert list_collections(tmp_path) == []
     assert list(tmp_path.iterdir()) == []
+
+
+class CountingEmbedder(HashingEmbedder):
+    """The fake embedder, counting the texts it is asked to embed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embedded = 0
+
+    def embed_documents(self, texts: list[str]) -> Vectors:
+        self.embedded += len(texts)
+        return super().embed_documents(texts)
+
+
+def test_reingesting_an_unchanged_folder_embeds_and_rewrites_nothing(tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for article in _articles():
+        (folder / f"{article.id}.txt").write_text(f"{article.title}\n\n{article.text}\n", encoding="utf-8")
+    (folder / "copy.txt").write_text("Barrier opens\n\n" + _articles()[0].text + "\n", encoding="utf-8")
+    embedder = CountingEmbedder()
+    engine = Engine(Settings(data_dir=tmp_path / "data", model=embedder.name, chunking=CHUNKING), embedder)
+    first = engine.ingest_paths([folder], "news", chunking=CHUNKING)
+    assert (first.added, first.duplicates) == (3, 1) and embedder.embedded > 0
+    live = tmp_path / "data" / "news"
+    written = {p.name: p.stat().st_mtime_ns for p in live.iterdir()}
+    embedder.embedded = 0
+
+    again = engine.ingest_paths([folder], "news")
+    assert (again.unchanged, again.duplicates, again.added, again.updated) == (3, 1, 0, 0)
+    assert (again.articles_total, again.chunks_total) == (first.articles_total, first.chunks_total)
+    assert embedder.embedded == 0
+    assert {p.name: p.stat().st_mtime_ns for p in live.iterdir()} == written
+    assert [p.name for p in (tmp_path / "data").iterdir()] == ["news"]
+
+    cut = "Rates cut\n\nThe central bank cut rates to 3.25 percent instead.\n"
+    (folder / "b.txt").write_text(cut, encoding="utf-8")
+    changed = engine.ingest_paths([folder], "news")
+    assert (changed.unchanged, changed.updated) == (2, 1) and embedder.embedded > 0
+    assert any("3.25 percent" in c.text for c in Collection.open(tmp_path / "data", "news").store.chunks())
