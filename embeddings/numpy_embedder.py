@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from safetensors.numpy import load_file
 
 from embeddings.base import Vectors
-from embeddings.numpy_bert import BertShape, NumpyBert, batch_arrays, read_config
+from embeddings.numpy_bert import Array, BertShape, Ids, NumpyBert, batch_arrays, read_config
 from embeddings.sentence_transformer import DEFAULT_MODEL, resolve_model
 
 POOLING = "sentence_transformers.models.Pooling"
@@ -47,30 +48,44 @@ def _check_modules(folder: Path) -> None:
         raise UnsupportedModel(f"{folder}: modules with arguments")
 
 
-class NumpyEmbedder:
-    """Normalised mean-pooled BERT embeddings, computed in NumPy; the same vectors as sentence-transformers."""
+def pool_spans(
+    states: Array, mask: npt.NDArray[np.int64], offsets: list[list[tuple[int, int]]], spans: list[list[tuple[int, int]]]
+) -> list[list[Array | None]]:
+    """Mean of the token states inside each character span of each text (None where no token falls inside).
 
-    def __init__(self, name: str = DEFAULT_MODEL, *, batch_size: int = 32) -> None:
+    ``states`` is ``(texts, tokens, dim)``; ``offsets`` the character span of each token (specials
+    have an empty one and are never counted); ``spans`` the spans wanted, per text.
+    """
+    out: list[list[Array | None]] = []
+    for row, (text_offsets, wanted) in enumerate(zip(offsets, spans, strict=True)):
+        length = int(mask[row].sum())
+        starts = np.array([a for a, _ in text_offsets[:length]])
+        ends = np.array([b for _, b in text_offsets[:length]])
+        real = ends > starts
+        pooled: list[Array | None] = []
+        for start, end in wanted:
+            inside = real & (starts >= start) & (ends <= end)
+            pooled.append(states[row, :length][inside].mean(axis=0) if inside.any() else None)
+        out.append(pooled)
+    return out
+
+
+class TokenEmbedder:
+    """Mean-pooled, normalised BERT embeddings from token states; subclasses say how the states are computed.
+
+    Besides the ``Embedder`` methods it offers ``embed_with_spans``: passage vectors and, from the same
+    forward pass, a vector for each sentence span inside each passage.
+    """
+
+    name: str
+    dim: int
+    max_tokens: int
+    _batch_size: int
+    pools_spans = True
+
+    def _load_tokenizers(self, folder: Path, config: dict[str, Any]) -> None:
         from tokenizers import Tokenizer
 
-        location, local = resolve_model(name)
-        folder = Path(location)
-        if not local or not folder.is_dir():
-            raise UnsupportedModel(f"{name!r} is not a model folder on this disk")
-        _check_modules(folder)
-        config = read_config(folder)
-        try:
-            shape = BertShape.from_config(config)
-        except (KeyError, ValueError) as error:
-            raise UnsupportedModel(f"{folder}: {error}") from error
-        if not (folder / "model.safetensors").is_file() or not (folder / "tokenizer.json").is_file():
-            raise UnsupportedModel(f"{folder}: needs model.safetensors and tokenizer.json")
-        settings = _read_json(folder / "sentence_bert_config.json")
-        self.name = name
-        self.dim = shape.hidden
-        self.max_tokens = int(settings.get("max_seq_length") or config.get("max_position_embeddings", 512))
-        self._batch_size = batch_size
-        self._bert = NumpyBert(load_file(str(folder / "model.safetensors")), shape)
         self._counter: Any = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._counter.no_truncation()
         self._counter.no_padding()
@@ -80,28 +95,45 @@ class NumpyEmbedder:
         self._tokenizer.enable_padding(pad_id=pad, pad_token=self._tokenizer.id_to_token(pad) or "[PAD]")
         self._specials = len(self._counter.encode("").ids)
 
-    def _embed(self, texts: list[str]) -> Vectors:
-        ids, types, mask = batch_arrays(self._tokenizer.encode_batch(texts))
-        states = self._bert.hidden_states(ids, types, mask)
+    def _states(self, ids: Ids, types: Ids, mask: Ids) -> Array:
+        raise NotImplementedError
+
+    def _forward(self, texts: list[str]) -> tuple[Array, Vectors, Ids, list[Any]]:
+        """Token states, normalised mean-pooled vectors, attention mask and the encodings of ``texts``."""
+        encodings = self._tokenizer.encode_batch(texts)
+        ids, types, mask = batch_arrays(encodings)
+        states = self._states(ids, types, mask)
         weights = mask[:, :, None].astype(np.float32)
         pooled = (states * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        out: Vectors = (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
-        return out
+        return states, normalised(pooled), mask, encodings
 
-    def embed_documents(self, texts: list[str]) -> Vectors:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
+    def _batches(self, texts: list[str]) -> list[list[int]]:
         # Batches of similar length waste little on padding.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        return [order[i : i + self._batch_size] for i in range(0, len(order), self._batch_size)]
+
+    def embed_documents(self, texts: list[str]) -> Vectors:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for start in range(0, len(order), self._batch_size):
-            chosen = order[start : start + self._batch_size]
-            out[chosen] = self._embed([texts[i] for i in chosen])
+        for chosen in self._batches(texts):
+            out[chosen] = self._forward([texts[i] for i in chosen])[1]
         return out
 
+    def embed_with_spans(
+        self, texts: list[str], spans: list[list[tuple[int, int]]]
+    ) -> tuple[Vectors, list[list[Array | None]]]:
+        """Vectors of ``texts`` and, unnormalised, the mean token state of each span in ``spans[i]`` of text i."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        pooled: list[list[Array | None]] = [[] for _ in texts]
+        for chosen in self._batches(texts):
+            states, vectors, mask, encodings = self._forward([texts[i] for i in chosen])
+            out[chosen] = vectors
+            found = pool_spans(states, mask, [e.offsets for e in encodings], [spans[i] for i in chosen])
+            for i, span_vectors in zip(chosen, found, strict=True):
+                pooled[i] = span_vectors
+        return out, pooled
+
     def embed_query(self, text: str) -> Vectors:
-        return self._embed([text])[0]
+        return self._forward([text])[1][0]
 
     def count_tokens(self, texts: list[str]) -> list[int]:
         return [len(e.ids) for e in self._counter.encode_batch(texts, add_special_tokens=True)] if texts else []
@@ -112,3 +144,43 @@ class NumpyEmbedder:
     @property
     def special_tokens(self) -> int:
         return self._specials
+
+
+def normalised(vectors: Array) -> Vectors:
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    out: Vectors = (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+    return out
+
+
+def local_model(name: str) -> tuple[Path, dict[str, Any], BertShape, int]:
+    """The folder, config, BERT shape and input limit of a model the token embedders can run, else UnsupportedModel."""
+    location, local = resolve_model(name)
+    folder = Path(location)
+    if not local or not folder.is_dir():
+        raise UnsupportedModel(f"{name!r} is not a model folder on this disk")
+    _check_modules(folder)
+    config = read_config(folder)
+    try:
+        shape = BertShape.from_config(config)
+    except (KeyError, ValueError) as error:
+        raise UnsupportedModel(f"{folder}: {error}") from error
+    if not (folder / "model.safetensors").is_file() or not (folder / "tokenizer.json").is_file():
+        raise UnsupportedModel(f"{folder}: needs model.safetensors and tokenizer.json")
+    settings = _read_json(folder / "sentence_bert_config.json")
+    max_tokens = int(settings.get("max_seq_length") or config.get("max_position_embeddings", 512))
+    return folder, config, shape, max_tokens
+
+
+class NumpyEmbedder(TokenEmbedder):
+    """Normalised mean-pooled BERT embeddings, computed in NumPy; the same vectors as sentence-transformers."""
+
+    def __init__(self, name: str = DEFAULT_MODEL, *, batch_size: int = 32) -> None:
+        folder, config, shape, self.max_tokens = local_model(name)
+        self.name = name
+        self.dim = shape.hidden
+        self._batch_size = batch_size
+        self._bert = NumpyBert(load_file(str(folder / "model.safetensors")), shape)
+        self._load_tokenizers(folder, config)
+
+    def _states(self, ids: Ids, types: Ids, mask: Ids) -> Array:
+        return self._bert.hidden_states(ids, types, mask)

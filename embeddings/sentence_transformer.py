@@ -69,6 +69,14 @@ class SentenceTransformerEmbedder:
         self.max_tokens = int(self._model.max_seq_length or self._tokenizer.model_max_length)
         self._specials = len(self._tokenizer("")["input_ids"])
         # The Rust tokenizer counts without warning about over-long input, which is what we measure.
+        pooling = [m for m in self._model if type(m).__name__ == "Pooling"]
+        self._mean_pooling = (
+            bool(pooling)
+            and getattr(pooling[0], "pooling_mode_mean_tokens", False)
+            and not any(
+                getattr(pooling[0], mode, False) for mode in ("pooling_mode_cls_token", "pooling_mode_max_tokens")
+            )
+        )
         self._fast: Any = None
         backend = getattr(self._tokenizer, "backend_tokenizer", None)
         if backend is not None:
@@ -85,6 +93,35 @@ class SentenceTransformerEmbedder:
             texts, batch_size=self._batch_size, normalize_embeddings=True, show_progress_bar=False
         )
         return np.asarray(vectors, dtype=np.float32)
+
+    def embed_with_spans(
+        self, texts: list[str], spans: list[list[tuple[int, int]]]
+    ) -> tuple[Vectors, list[list[Vectors | None]]]:
+        """Vectors of ``texts`` and the mean token state of each span of each text, from one forward pass.
+
+        Only for mean-pooling models (the text's vector is then the mean of all its token states).
+        """
+        from embeddings.numpy_embedder import normalised, pool_spans
+
+        if not self.pools_spans:
+            raise ValueError(f"model {self.name!r} has no token offsets or does not mean-pool")
+        states = self._model.encode(
+            texts, batch_size=self._batch_size, output_value="token_embeddings", show_progress_bar=False
+        )
+        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
+        pooled: list[list[Vectors | None]] = []
+        for i, (tokens, wanted) in enumerate(zip(states, spans, strict=True)):
+            array = tokens.float().cpu().numpy()
+            vectors[i] = normalised(array.mean(axis=0))
+            offsets = self._fast.encode(texts[i], add_special_tokens=True).offsets[: len(array)]
+            mask = np.ones((1, len(array)), dtype=np.int64)
+            pooled.append(pool_spans(array[None], mask, [offsets], [wanted])[0])
+        return vectors, pooled
+
+    @property
+    def pools_spans(self) -> bool:
+        """Whether ``embed_with_spans`` works for this model (a mean-pooling model with a fast tokenizer)."""
+        return self._fast is not None and self._mean_pooling
 
     def embed_query(self, text: str) -> Vectors:
         # One short input gains nothing from more threads, and on a busy machine spinning

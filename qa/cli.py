@@ -28,7 +28,10 @@ def _settings(args: argparse.Namespace) -> Settings:
         search = SearchSettings(**{**search.__dict__, **overrides})
     data_dir = Path(args.data_dir).expanduser() if args.data_dir else default_data_dir()
     model = getattr(args, "model", None)
-    return Settings(data_dir=data_dir, search=search, **({"model": model} if model else {}))
+    extra: dict[str, Any] = {"model": model} if model else {}
+    if getattr(args, "device", None):
+        extra["device"] = args.device
+    return Settings(data_dir=data_dir, search=search, **extra)
 
 
 def _chunking(args: argparse.Namespace) -> ChunkSettings | None:
@@ -208,6 +211,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--collection", "-c", default="default")
     p.add_argument("--model", help="sentence-transformers model name or path (default all-MiniLM-L6-v2, bundled)")
     p.add_argument("--replace", action="store_true", help="rebuild the collection from scratch")
+    p.add_argument(
+        "--device",
+        choices=["auto", "cpu", "cuda"],
+        default="auto",
+        help="cpu: ONNX Runtime int8 (about twice torch's speed); cuda: torch on the GPU; auto: cuda if present",
+    )
     chunk_options(p)
     p.set_defaults(run=cmd_ingest)
 

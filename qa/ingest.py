@@ -8,11 +8,15 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol, cast
 
-from embeddings import Embedder
+import numpy as np
+
+from embeddings import Embedder, Vectors
 from qa.chunking import embedded_text, pack, passage_budget, sentence_spans
 from qa.cleaning import paragraph_keys, recurring_keys, strip_boilerplate
-from qa.collection import staged
+from qa.collection import Collection, staged
+from qa.errors import CollectionMismatch
 from qa.settings import ChunkSettings
 from qa.store import Store, StoredArticle
 from qa.types import Article, Skip
@@ -20,9 +24,101 @@ from qa.types import Article, Skip
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
-"""Called as ``progress(done, total)`` with counts of texts (passages and sentences) while embedding."""
+"""Called as ``progress(done, total)`` with counts of texts (passages, and sentences embedded alone) while embedding."""
 
 EMBED_BATCH = 64
+# Passages handed to the embedder at a time: it sorts them by length, so bigger groups pad less.
+EMBED_GROUP = 256
+IN_PASSAGE = "in-passage"
+SEPARATE = "separate"
+
+
+class SpanEmbedder(Embedder, Protocol):
+    """An embedder that also gives the mean token state of spans of its inputs (embeddings.TokenEmbedder)."""
+
+    pools_spans: bool
+
+    def embed_with_spans(
+        self, texts: list[str], spans: list[list[tuple[int, int]]]
+    ) -> tuple[Vectors, list[list[Vectors | None]]]: ...
+
+
+@dataclass
+class _Plan:
+    """What an ingest embeds: passages with their rows, sentences with theirs, and which sentence lies where."""
+
+    rows: list[tuple[int, str, int, int]] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    sentence_rows: list[tuple[int, str, int, int]] = field(default_factory=list)
+    sentence_texts: list[str] = field(default_factory=list)
+    sentences_of: list[list[int]] = field(default_factory=list)
+    """The ids of the sentences wholly inside each passage."""
+    spans: list[list[tuple[int, int]]] = field(default_factory=list)
+    """Their character spans in the passage's embedded text."""
+
+
+def _one_pass(manifest: dict[str, Any], embedder: Embedder, wanted: bool) -> bool:
+    """Whether sentence vectors come from the passages' pass: as the collection was built, else as asked."""
+    built = manifest.get("sentence_vectors", SEPARATE if manifest["counts"]["sentences"] else None)
+    if built is not None:
+        wanted = built == IN_PASSAGE
+    if wanted and not getattr(embedder, "pools_spans", False):
+        if built == IN_PASSAGE:
+            raise CollectionMismatch(
+                f"collection {manifest['name']!r} takes sentence vectors from passages, which {embedder.name!r} "
+                "cannot give here; rebuild it with --replace"
+            )
+        return False
+    return wanted
+
+
+def _embed_separately(work: Collection, embedder: Embedder, plan: _Plan, progress: Progress | None) -> None:
+    """Passages, then sentences, each embedded on its own."""
+    total = len(plan.texts) + len(plan.sentence_texts)
+    if progress is not None:
+        progress(0, total)
+    done = 0
+    for index, ids, texts in (
+        (work.vectors, [r[0] for r in plan.rows], plan.texts),
+        (work.sentence_vectors, [r[0] for r in plan.sentence_rows], plan.sentence_texts),
+    ):
+        for first in range(0, len(texts), EMBED_BATCH):
+            batch = texts[first : first + EMBED_BATCH]
+            index.add(ids[first : first + EMBED_BATCH], embedder.embed_documents(batch))
+            done += len(batch)
+            if progress is not None:
+                progress(done, total)
+
+
+def _embed_in_one_pass(work: Collection, embedder: SpanEmbedder, plan: _Plan, progress: Progress | None) -> None:
+    """Passages through the model once; each sentence's vector pooled from its tokens in the passages holding it."""
+    total = len(plan.texts)
+    if progress is not None:
+        progress(0, total)
+    sums: dict[int, Vectors] = {}
+    for first in range(0, len(plan.texts), EMBED_GROUP):
+        last = first + EMBED_GROUP
+        vectors, pooled = embedder.embed_with_spans(plan.texts[first:last], plan.spans[first:last])
+        work.vectors.add([r[0] for r in plan.rows[first:last]], vectors)
+        for sentence_ids, found in zip(plan.sentences_of[first:last], pooled, strict=True):
+            for sentence_id, vector in zip(sentence_ids, found, strict=True):
+                if vector is not None:
+                    sums[sentence_id] = sums[sentence_id] + vector if sentence_id in sums else vector
+        if progress is not None:
+            progress(min(last, total), total)
+    # A sentence no passage holds whole (none, as chunks are packed from whole sentences) is embedded alone.
+    alone = [
+        (row[0], text) for row, text in zip(plan.sentence_rows, plan.sentence_texts, strict=True) if row[0] not in sums
+    ]
+    if alone:
+        if progress is not None:
+            progress(total, total + len(alone))
+        work.sentence_vectors.add([i for i, _ in alone], embedder.embed_documents([t for _, t in alone]))
+    if sums:
+        ids = list(sums)
+        stacked = np.stack([sums[i] for i in ids])
+        norms = np.maximum(np.linalg.norm(stacked, axis=1, keepdims=True), 1e-12)
+        work.sentence_vectors.add(ids, (stacked / norms).astype(np.float32))
 
 
 @dataclass(frozen=True)
@@ -102,8 +198,14 @@ def ingest(
     replace: bool = False,
     skipped: Sequence[Skip] = (),
     progress: Progress | None = None,
+    sentences_from_passages: bool = True,
 ) -> IngestReport:
-    """Add new and changed articles to a collection (created if absent) and save it atomically."""
+    """Add new and changed articles to a collection (created if absent) and save it atomically.
+
+    With ``sentences_from_passages`` (and an embedder that can), each sentence's vector is the mean
+    of its tokens' states in the passage's forward pass, so every text goes through the model once;
+    a collection keeps the way it was built (``manifest["sentence_vectors"]``).
+    """
     with staged(data_dir, name, embedder, chunking, replace) as work:
         store = work.store
         existing = {stored.raw.id: stored for stored in store.articles()}
@@ -145,10 +247,9 @@ def ingest(
                 keys[aid] = stored.paragraph_keys
                 recleaned += 1
 
-        texts: list[str] = []
-        rows: list[tuple[int, str, int, int]] = []
-        sentence_rows: list[tuple[int, str, int, int]] = []
-        sentence_texts: list[str] = []
+        one_pass = _one_pass(work.manifest, embedder, sentences_from_passages)
+        work.manifest["sentence_vectors"] = IN_PASSAGE if one_pass else SEPARATE
+        plan = _Plan()
         next_id = store.next_chunk_id()
         next_sentence = store.next_sentence_id()
         removed: list[int] = []
@@ -160,32 +261,29 @@ def ingest(
             store.put_article(StoredArticle(article, clean, raw_hash(article), body_hash(article), keys[aid]))
             budget = passage_budget(embedder, clean.title, chunking)
             sentences = sentence_spans(clean.text, embedder, budget)
+            first_sentence = next_sentence
             for span in sentences:
-                sentence_rows.append((next_sentence, aid, span.start, span.end))
-                sentence_texts.append(clean.text[span.start : span.end])
+                plan.sentence_rows.append((next_sentence, aid, span.start, span.end))
+                plan.sentence_texts.append(clean.text[span.start : span.end])
                 next_sentence += 1
+            # Where the passage starts in its embedded text (after the headline, when that is embedded).
+            shift = len(embedded_text(clean.title, "", chunking))
             for start, end in pack(sentences, budget, chunking):
-                rows.append((next_id, aid, start, end))
-                texts.append(embedded_text(clean.title, clean.text[start:end], chunking))
+                plan.rows.append((next_id, aid, start, end))
+                plan.texts.append(embedded_text(clean.title, clean.text[start:end], chunking))
+                inside = [(first_sentence + i, s) for i, s in enumerate(sentences) if s.start >= start and s.end <= end]
+                plan.sentences_of.append([sid for sid, _ in inside])
+                plan.spans.append([(shift + s.start - start, shift + s.end - start) for _, s in inside])
                 next_id += 1
         work.vectors.remove(removed)
         work.sentence_vectors.remove(removed_sentences)
-        store.add_chunks(rows)
-        store.add_sentences(sentence_rows)
-        total = len(texts) + len(sentence_texts)
-        if progress is not None:
-            progress(0, total)
-        done = 0
-        for index, ids, batch_texts in (
-            (work.vectors, [r[0] for r in rows], texts),
-            (work.sentence_vectors, [r[0] for r in sentence_rows], sentence_texts),
-        ):
-            for first in range(0, len(batch_texts), EMBED_BATCH):
-                batch = batch_texts[first : first + EMBED_BATCH]
-                index.add(ids[first : first + EMBED_BATCH], embedder.embed_documents(batch))
-                done += len(batch)
-                if progress is not None:
-                    progress(done, total)
+        store.add_chunks(plan.rows)
+        store.add_sentences(plan.sentence_rows)
+        if one_pass:
+            _embed_in_one_pass(work, cast(SpanEmbedder, embedder), plan, progress)
+        else:
+            _embed_separately(work, embedder, plan, progress)
+        rows = plan.rows
         report = IngestReport(
             collection=name,
             added=len(incoming) - updated - recleaned,

@@ -48,6 +48,8 @@ class Settings:
 
     data_dir: Path
     model: str = DEFAULT_MODEL
+    device: str = "auto"
+    """Where ingest runs the model: "cpu" (ONNX Runtime, int8), "cuda" (torch) or "auto" (cuda when present)."""
     chunking: ChunkSettings = field(default_factory=ChunkSettings)
     search: SearchSettings = field(default_factory=SearchSettings)
 

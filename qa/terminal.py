@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 
-def terminal_progress(description: str, unit: str = "text") -> Callable[[int, int], None]:
+def terminal_progress(description: str, unit: str = " passages") -> Callable[[int, int], None]:
     """A ``progress(done, total)`` callback drawing a tqdm bar on stderr, created on its first call."""
     from tqdm import tqdm
 

@@ -128,3 +128,41 @@ def test_asking_from_the_cli_does_not_import_torch(tmp_path: Path, numpy_embedde
 def test_bundled_model_resolves_to_a_local_folder() -> None:
     location, local = resolve_model("all-MiniLM-L6-v2")
     assert local and (Path(location) / "model.safetensors").is_file()
+
+
+def test_sentence_vectors_pooled_from_the_passage_pass(numpy_embedder: NumpyEmbedder) -> None:
+    """Each sentence's tokens, pooled from the passage's forward pass, stand for that sentence and not its neighbour."""
+    first = "The tidal barrier opened on Monday after ten years of work."
+    second = "Tickets for the cup final sold out within an hour."
+    text = f"Harbour news\n{first} {second}"
+    at = text.index(first)
+    spans = [(at, at + len(first)), (text.index(second), len(text)), (0, 0)]
+    vectors, pooled = numpy_embedder.embed_with_spans([text], [spans])
+    assert np.allclose(vectors[0], numpy_embedder.embed_documents([text])[0], atol=1e-5)
+    assert pooled[0][2] is None
+    alone = numpy_embedder.embed_documents([first, second])
+    found = [v / np.linalg.norm(v) for v in pooled[0][:2] if v is not None]
+    assert len(found) == 2
+    similarity = np.array(found) @ alone.T
+    assert similarity[0, 0] > similarity[0, 1] and similarity[1, 1] > similarity[1, 0], similarity
+    assert similarity[0, 0] > 0.6 and similarity[1, 1] > 0.6, similarity
+
+
+def test_one_pass_ingest_gives_every_sentence_a_vector(tmp_path: Path, numpy_embedder: NumpyEmbedder) -> None:
+    from qa.collection import Collection
+    from qa.ingest import IN_PASSAGE, ingest
+    from qa.settings import ChunkSettings
+    from qa.types import Article
+
+    body = " ".join(f"Sentence {i} says the council met on day {i} about the pier." for i in range(40))
+    articles = [Article("pier", "Pier plans", body), Article("ferry", "Ferry route", "A ferry starts in June.")]
+    chunking = ChunkSettings(chunk_tokens=60, chunk_overlap=16)
+    report = ingest(articles, tmp_path, "one", numpy_embedder, chunking)
+    collection = Collection.open(tmp_path, "one")
+    assert collection.manifest["sentence_vectors"] == IN_PASSAGE
+    assert report.chunks_total > 3
+    sentences = collection.store.count_sentences()
+    assert len(collection.sentence_vectors) == sentences == 41
+    query = numpy_embedder.embed_query("When does the ferry start?")
+    best = collection.sentence_vectors.search(query, 1)[0]
+    assert collection.store.sentences_in("ferry", 0, 100)[0][0] == best.id

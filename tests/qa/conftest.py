@@ -1,35 +1,48 @@
 """The real bundled model, loaded once for the whole run and handed to every Engine the CLI makes.
 
-Both forms of it: sentence-transformers for ingest and the NumPy port for questions.
+In the forms the engine uses: ONNX Runtime int8 for ingest (exported once for the run), NumPy
+for questions, and sentence-transformers where something asks for it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 import embeddings
 import qa.engine
-from embeddings.numpy_embedder import NumpyEmbedder
+from embeddings.numpy_embedder import NumpyEmbedder, UnsupportedModel
+from embeddings.onnx_embedder import OnnxEmbedder
 
 
 @pytest.fixture(scope="session")
-def embedder() -> Iterator[embeddings.SentenceTransformerEmbedder]:
-    """Loading the model takes seconds; tests that drive the CLI ask for this fixture to share one."""
-    model = embeddings.SentenceTransformerEmbedder()
-
-    def load(name: str = embeddings.DEFAULT_MODEL, **kwargs: object) -> embeddings.SentenceTransformerEmbedder:
-        assert name == model.name, f"this test run only has {model.name!r} loaded, not {name!r}"
-        return model
-
+def embedder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OnnxEmbedder]:
+    """The ingest embedder; loading and exporting take seconds, so tests that drive the CLI share one."""
+    model = OnnxEmbedder(cache=tmp_path_factory.mktemp("models"))
     questions = NumpyEmbedder()
+    torch_model: list[embeddings.SentenceTransformerEmbedder] = []
+
+    def only(name: str, loaded: Any) -> Any:
+        if name != loaded.name:
+            raise UnsupportedModel(f"this test run only has {loaded.name!r} loaded, not {name!r}")
+        return loaded
+
+    def load_onnx(name: str = embeddings.DEFAULT_MODEL, *, cache: Path, **kwargs: object) -> OnnxEmbedder:
+        return only(name, model)
 
     def load_numpy(name: str = embeddings.DEFAULT_MODEL, **kwargs: object) -> NumpyEmbedder:
-        assert name == questions.name, f"this test run only has {questions.name!r} loaded, not {name!r}"
-        return questions
+        return only(name, questions)
+
+    def load_torch(name: str = embeddings.DEFAULT_MODEL, **kwargs: object) -> embeddings.SentenceTransformerEmbedder:
+        if not torch_model:
+            torch_model.append(embeddings.SentenceTransformerEmbedder())
+        return only(name, torch_model[0])
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(qa.engine, "SentenceTransformerEmbedder", load)
+        patch.setattr(qa.engine, "OnnxEmbedder", load_onnx)
         patch.setattr(qa.engine, "NumpyEmbedder", load_numpy)
+        patch.setattr(qa.engine, "SentenceTransformerEmbedder", load_torch)
         yield model

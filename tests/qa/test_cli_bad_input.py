@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import embeddings
+from embeddings.onnx_embedder import OnnxEmbedder
 from qa.cli import main
 from qa.collection import Collection
 from qa.engine import SAMPLE_ARTICLES
@@ -112,7 +112,7 @@ def test_interrupted_ingest_keeps_the_previous_collection(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
-    embedder: embeddings.SentenceTransformerEmbedder,
+    embedder: OnnxEmbedder,
 ) -> None:
     data = tmp_path / "data"
     first, second = tmp_path / "first", tmp_path / "second"
@@ -126,22 +126,20 @@ def test_interrupted_ingest_keeps_the_previous_collection(
     assert before["articles"] == 1
 
     calls = []
-    embed_documents = embedder.embed_documents
 
-    def interrupted(texts: list[str]) -> embeddings.Vectors:
+    def interrupted(texts: list[str], spans: list[list[tuple[int, int]]]) -> None:
         calls.append(len(texts))
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        return embed_documents(texts)
+        raise KeyboardInterrupt
 
-    monkeypatch.setattr(embedder, "embed_documents", interrupted)
+    # Ctrl-C while the model runs: the new article is already in the staging copy's store.
+    monkeypatch.setattr(embedder, "embed_with_spans", interrupted)
     code, _, err = run(capsys, "--data-dir", str(data), "ingest", str(second), "-c", "kept")
-    assert len(calls) == 2, "the ingest never reached its second embedding batch"
+    assert len(calls) == 1, "the ingest never reached the model"
     assert code == 130
     assert "interrupted" in err
     monkeypatch.undo()
 
-    assert sorted(p.name for p in data.iterdir()) == ["kept"], "a staging folder was left behind"
+    assert sorted(p.name for p in data.iterdir() if p.name != ".models") == ["kept"], "a staging folder was left"
     collection = Collection.open(data, "kept")
     try:
         assert collection.manifest["counts"] == before
