@@ -165,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         names = service.collections()
         selected = args.collection or (SAMPLE_COLLECTION if SAMPLE_COLLECTION in names else names[0])
         print(f"loading the model and collection '{selected}' ...", file=sys.stderr)
+        service.engine.prepare_answer_model()
         service.load(selected)
     except QAError as error:
         if args.debug:

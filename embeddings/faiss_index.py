@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import faiss
@@ -52,8 +53,15 @@ class FaissIndex:
         stored = np.stack([self._index.reconstruct(int(i)) for i in ids])
         return [float(s) for s in stored @ self._as_matrix(query)[0]]
 
+    def ids(self) -> set[int]:
+        """Every id in the index."""
+        return {int(i) for i in faiss.vector_to_array(self._index.id_map)}  # type: ignore[attr-defined]
+
     def save(self, path: Path) -> None:
-        faiss.write_index(self._index, str(path))
+        """Write the index to ``path`` whole: to a temporary name beside it, then renamed over it."""
+        partial = path.with_name(path.name + ".partial")
+        faiss.write_index(self._index, str(partial))
+        os.replace(partial, path)
 
     @classmethod
     def load(cls, path: Path) -> FaissIndex:

@@ -9,27 +9,21 @@ what that does to retrieval); questions keep the fp32 NumPy path, so they match 
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
-import warnings
 from pathlib import Path
 from typing import Any
 
 from embeddings.numpy_bert import Array, Ids
 from embeddings.numpy_embedder import TokenEmbedder, local_model
+from embeddings.onnx_export import export_module, quantise_int8, session
 from embeddings.pair_classifier import file_sha256
 from embeddings.sentence_transformer import DEFAULT_MODEL
 
 logger = logging.getLogger(__name__)
 
-OPSET = 17
-INPUTS = ("input_ids", "attention_mask", "token_type_ids")
-
 
 def export_int8(folder: Path, target: Path) -> None:
     """Export the BERT in ``folder`` to ONNX (last hidden state out) and write its int8 form to ``target``."""
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import AutoModel
 
     class LastHidden(torch.nn.Module):
@@ -41,33 +35,14 @@ def export_int8(folder: Path, target: Path) -> None:
             out = self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
             return out.last_hidden_state
 
-    model = AutoModel.from_pretrained(str(folder)).eval()
-    example = tuple(torch.ones((2, 8), dtype=torch.long) for _ in INPUTS)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
-        fp32 = Path(scratch) / "model.onnx"
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(
-                LastHidden(model),
-                example,
-                str(fp32),
-                input_names=list(INPUTS),
-                output_names=["last_hidden_state"],
-                dynamic_axes={name: {0: "batch", 1: "tokens"} for name in (*INPUTS, "last_hidden_state")},
-                opset_version=OPSET,
-                dynamo=False,
-            )
-        int8 = Path(scratch) / "model.int8.onnx"
-        quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True)
-        os.replace(int8, target)
+    export_module(LastHidden(AutoModel.from_pretrained(str(folder))), target, "last_hidden_state", quantise_int8)
 
 
 class OnnxEmbedder(TokenEmbedder):
     """Mean-pooled BERT embeddings from an int8 ONNX Runtime session, exported on first use and cached."""
 
     def __init__(self, name: str = DEFAULT_MODEL, *, cache: Path, batch_size: int = 32, threads: int | None = None):
-        import onnxruntime as ort
+        import onnxruntime  # noqa: F401  (fails here, before any export, when it is not installed)
 
         folder, config, shape, self.max_tokens = local_model(name)
         self.name = name
@@ -79,10 +54,7 @@ class OnnxEmbedder(TokenEmbedder):
         if not self.path.is_file():
             logger.info("exporting %s to %s (once)", name, self.path)
             export_int8(folder, self.path)
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.intra_op_num_threads = threads or (os.cpu_count() or 1)
-        self._session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+        self._session = session(self.path, threads)
         self._load_tokenizers(folder, config)
 
     def _states(self, ids: Ids, types: Ids, mask: Ids) -> Array:

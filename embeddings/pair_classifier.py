@@ -85,20 +85,63 @@ def save_trained(network: Any, folder: Path, card: dict[str, Any]) -> Path:
     return folder / WEIGHTS
 
 
+def trained_network(folder: Path) -> Any:
+    """The answer model in ``folder`` as a torch network (base model plus the trained tensors), in eval mode."""
+    from safetensors.torch import load_file
+
+    card = json.loads((folder / CARD).read_text(encoding="utf-8"))
+    network, _, _ = base_network(card["base_model"])
+    network.load_state_dict({k: v.float() for k, v in load_file(str(folder / WEIGHTS)).items()}, strict=False)
+    return network.eval()
+
+
+def exported_path(folder: Path, cache: Path) -> Path:
+    """Where the ONNX form of the answer model in ``folder`` is cached: named by its weights and base."""
+    card = json.loads((folder / CARD).read_text(encoding="utf-8"))
+    weights = file_sha256(folder / WEIGHTS)[:12]
+    base = str(card.get("base_sha256", "base"))[:12]
+    return cache / f"{card.get('name', 'answer')}-{weights}-{base}.int8.onnx"
+
+
+def export_answer_model(folder: Path | str, cache: Path) -> Path:
+    """Export the answer model to ONNX in ``cache``, int8 (once; needs torch), so questions run it on ONNX Runtime.
+
+    int8 halves the time of a question's eight pairs (70 to 36 ms here) and moves the model's
+    log-odds by 0.04 on average (0.13 at the 95th percentile), a twentieth of the calibration's scale.
+    """
+    import torch
+
+    from embeddings.onnx_export import export_module, quantise_int8
+
+    folder = Path(folder)
+    target = exported_path(folder, cache)
+    if target.is_file():
+        return target
+
+    class Logits(torch.nn.Module):
+        def __init__(self, network: Any) -> None:
+            super().__init__()
+            self.network = network
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            out = self.network(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+            return out.logits
+
+    export_module(Logits(trained_network(folder)), target, "logits", quantise_int8)
+    return target
+
+
 class PairClassifier:
     """Probability that the second text of each pair answers the first, from a trained folder.
 
-    Runs in NumPy (embeddings.numpy_bert), so that loading it costs a fraction of a second and
-    no torch; training (``base_network``, ``encode_pairs``) uses torch, and a test checks the
-    two agree.
+    Runs on ONNX Runtime when ``cache`` holds the model's export (``export_answer_model``, done
+    by the first ingest), else in NumPy (embeddings.numpy_bert): either way without importing
+    torch, so that loading it costs a fraction of a second. Training (``base_network``,
+    ``encode_pairs``) uses torch; tests check all three agree.
     """
 
-    def __init__(self, folder: Path | str, *, batch_size: int = 16) -> None:
-        import numpy as np
-        from safetensors.numpy import load_file
+    def __init__(self, folder: Path | str, *, cache: Path | None = None, batch_size: int = 16) -> None:
         from tokenizers import Tokenizer
-
-        from embeddings.numpy_bert import BertShape, NumpyBert, read_config
 
         folder = Path(folder)
         try:
@@ -109,6 +152,29 @@ class PairClassifier:
         self.max_length = int(self.card["max_length"])
         location, _ = resolve_model(self.card["base_model"])
         base_folder = Path(location)
+        self._tokenizer = Tokenizer.from_file(str(base_folder / "tokenizer.json"))
+        self._tokenizer.enable_truncation(max_length=self.max_length, strategy="only_second")
+        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self._batch_size = batch_size
+        self._session: Any = None
+        exported = exported_path(folder, cache) if cache is not None else None
+        if exported is not None and exported.is_file():
+            try:
+                from embeddings.onnx_export import session
+
+                self._session = session(exported)
+            except Exception as error:  # a damaged cache file or no onnxruntime: NumPy does the same sums
+                logger.warning("answer model: cannot use %s (%s); running it in NumPy", exported, error)
+        self.backend = "onnxruntime" if self._session is not None else "numpy"
+        if self._session is None:
+            self._load_numpy(folder, base_folder)
+
+    def _load_numpy(self, folder: Path, base_folder: Path) -> None:
+        import numpy as np
+        from safetensors.numpy import load_file
+
+        from embeddings.numpy_bert import BertShape, NumpyBert, read_config
+
         base_weights = base_folder / "model.safetensors"
         if not base_weights.is_file():
             raise FileNotFoundError(f"base model {self.card['base_model']!r} is not installed ({base_weights})")
@@ -125,10 +191,6 @@ class PairClassifier:
         self._bert = NumpyBert(tensors, BertShape.from_config(read_config(base_folder)))
         self._weight = np.ascontiguousarray(head["classifier.weight"][0])
         self._bias = float(head["classifier.bias"][0])
-        self._tokenizer = Tokenizer.from_file(str(base_folder / "tokenizer.json"))
-        self._tokenizer.enable_truncation(max_length=self.max_length, strategy="only_second")
-        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-        self._batch_size = batch_size
 
     def score_pairs(self, pairs: list[tuple[str, str]]) -> list[float]:
         """Probability for each (first, second) pair, in [0, 1]."""
@@ -139,6 +201,10 @@ class PairClassifier:
         out: list[float] = []
         for start in range(0, len(pairs), self._batch_size):
             ids, types, mask = batch_arrays(self._tokenizer.encode_batch(pairs[start : start + self._batch_size]))
-            logits = self._bert.pooled(self._bert.hidden_states(ids, types, mask)) @ self._weight + self._bias
+            if self._session is not None:
+                feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+                logits = self._session.run(None, feed)[0][:, 0]
+            else:
+                logits = self._bert.pooled(self._bert.hidden_states(ids, types, mask)) @ self._weight + self._bias
             out.extend((1.0 / (1.0 + np.exp(-logits.astype(np.float64)))).tolist())
         return out

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -29,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
+CHECKPOINT = "checkpoint.json"
 VECTORS = "vectors.faiss"
 SENTENCE_VECTORS = "sentences.faiss"
 DATABASE = "articles.sqlite"
@@ -155,12 +157,17 @@ def read_manifest(data_dir: Path, name: str) -> dict[str, Any]:
 
 
 def remove_collection(data_dir: Path, name: str) -> None:
+    """Delete a collection, with any progress an interrupted ingest kept for it (not while one runs)."""
     path = data_dir / check_name(name)
     if not (path / MANIFEST).is_file():
         raise CollectionNotFound(f"no collection {name!r} in {data_dir}; `article-qa collections` lists them")
-    trash = Path(tempfile.mkdtemp(prefix=f".{name}.removed-", dir=data_dir))
-    path.rename(trash / name)
-    shutil.rmtree(trash)
+    with _ingest_lock(data_dir, name):
+        trash = Path(tempfile.mkdtemp(prefix=f".{name}.removed-", dir=data_dir))
+        path.rename(trash / name)
+        shutil.rmtree(trash)
+        for leftover in data_dir.glob(f".{name}.staging-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+    (data_dir / f".{name}.lock").unlink(missing_ok=True)
 
 
 def new_manifest(
@@ -183,49 +190,177 @@ def new_manifest(
     }
 
 
+@dataclass
+class Staging:
+    """An ingest's writable copy of a collection; ``checkpoint`` saves its progress for a resumed run."""
+
+    collection: Collection
+    resumed: bool
+    key: dict[str, Any]
+    """What a later run must match to resume from this copy: the live build, the inputs, model and chunking."""
+
+    def checkpoint(self) -> None:
+        """Commit the store, save both indexes and record the copy as resumable.
+
+        A kill at any point leaves either no checkpoint (the copy is discarded on the next run) or
+        one whose store and indexes ``_reconcile`` can bring into line.
+        """
+        work = self.collection
+        work.store.commit()
+        work.vectors.save(work.path / VECTORS)
+        work.sentence_vectors.save(work.path / SENTENCE_VECTORS)
+        record = {**self.key, "manifest": work.manifest}
+        partial = work.path / (CHECKPOINT + ".partial")
+        partial.write_text(json.dumps(record, indent=2) + "\n")
+        os.replace(partial, work.path / CHECKPOINT)
+
+
+@contextmanager
+def _ingest_lock(data_dir: Path, name: str) -> Iterator[None]:
+    """One ingest at a time per collection: a second one fails at once with a message."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        yield
+        return
+    with (data_dir / f".{name}.lock").open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as busy:
+            raise InvalidInput(f"another ingest into collection {name!r} is running; wait for it to finish") from busy
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _resumable(stage: Path, key: dict[str, Any]) -> dict[str, Any] | None:
+    """The checkpoint of an interrupted ingest's copy, when a run with this ``key`` may carry on from it."""
+    try:
+        record = json.loads((stage / CHECKPOINT).read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or any(record.get(k) != v for k, v in key.items()):
+        return None
+    return record
+
+
+def _reconcile(work: Collection) -> int:
+    """After a kill between a store commit and the index saves: drop what the two disagree on.
+
+    Vectors whose rows are gone are removed; articles with a row lacking its vector are deleted
+    (the resumed run ingests them again, as its inputs are the same). Returns the articles deleted.
+    """
+    broken: set[str] = set()
+    for table, index in (("chunks", work.vectors), ("sentences", work.sentence_vectors)):
+        owners = work.store.owners(table)
+        present = index.ids()
+        index.remove(sorted(present - owners.keys()))
+        broken.update(owners[i] for i in owners.keys() - present)
+    for article_id in sorted(broken):
+        chunks, sentences = work.store.delete_article(article_id)
+        work.vectors.remove(chunks)
+        work.sentence_vectors.remove(sentences)
+    work.store.commit()
+    return len(broken)
+
+
 @contextmanager
 def staged(
-    data_dir: Path, name: str, embedder: Embedder, chunking: ChunkSettings, replace: bool
-) -> Iterator[Collection]:
+    data_dir: Path, name: str, embedder: Embedder, chunking: ChunkSettings, replace: bool, inputs: str = ""
+) -> Iterator[Staging]:
     """A writable copy of a collection (new if absent or ``replace``) that goes live on clean exit.
 
-    Any exception, KeyboardInterrupt included, discards the copy and leaves the live collection as it was.
+    Any exception, KeyboardInterrupt included, leaves the live collection as it was. The copy is
+    discarded, unless it holds a checkpoint: then the next ingest with the same ``inputs`` (a digest
+    of the articles given), model and chunking, while the live collection is unchanged, resumes
+    from it. Any other leftover copy of this collection is removed when an ingest starts.
     """
     live = data_dir / check_name(name)
     data_dir.mkdir(parents=True, exist_ok=True)
-    _recover(data_dir, name)
-    stage = Path(tempfile.mkdtemp(prefix=f".{name}.staging-", dir=data_dir))
-    try:
-        if (live / MANIFEST).is_file() and not replace:
-            for item in (MANIFEST, DATABASE, VECTORS, SENTENCE_VECTORS):
-                shutil.copy2(live / item, stage / item)
-            shutil.copytree(live / BM25_DIR, stage / BM25_DIR)
-            collection = Collection.open(data_dir, name)
-            collection.close()
-            collection.check_embedder(embedder)
-            if collection.chunking != chunking:
-                raise CollectionMismatch(
-                    f"collection {name!r} was chunked with {asdict(collection.chunking)}, not {asdict(chunking)}; "
-                    "drop the chunk options or rebuild with --replace"
-                )
-            manifest = collection.manifest
-            vectors = FaissIndex.load(stage / VECTORS)
-            sentence_vectors = FaissIndex.load(stage / SENTENCE_VECTORS)
-        else:
-            manifest = new_manifest(name, embedder, chunking)
-            vectors = FaissIndex(embedder.dim)
-            sentence_vectors = FaissIndex(embedder.dim)
-        store = Store(stage / DATABASE)
-        work = Collection(stage, manifest, store, vectors, sentence_vectors, LexicalIndex.build([], []))
+    with _ingest_lock(data_dir, name):
+        _recover(data_dir, name)
+        has_live = (live / MANIFEST).is_file() and not replace
+        key = {
+            "base": json.loads((live / MANIFEST).read_text()).get("built_at") if has_live else None,
+            "inputs": inputs,
+            "model": embedder.name,
+            "chunking": asdict(chunking),
+        }
+        record, stage = None, None
+        for leftover in sorted(data_dir.glob(f".{name}.staging-*")):
+            found = _resumable(leftover, key) if record is None and inputs else None
+            if found is not None:
+                record, stage = found, leftover
+            else:
+                shutil.rmtree(leftover, ignore_errors=True)
+        if stage is None:
+            stage = Path(tempfile.mkdtemp(prefix=f".{name}.staging-", dir=data_dir))
+        staging: Staging | None = None
         try:
-            yield work
-            _write_indexes(work)
-        finally:
-            store.close()
-        _swap(live, stage)
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
+            staging = Staging(
+                _open_stage(data_dir, name, stage, embedder, chunking, has_live, record), bool(record), key
+            )
+            work = staging.collection
+            if record is not None:
+                dropped = _reconcile(work)
+                logger.warning(
+                    "resuming an interrupted ingest into %r: %d articles already done%s",
+                    name,
+                    work.store.count_articles(),
+                    f" ({dropped} redone)" if dropped else "",
+                )
+            try:
+                yield staging
+                _write_indexes(work)
+            finally:
+                work.store.close()
+            (stage / CHECKPOINT).unlink(missing_ok=True)
+            _swap(live, stage)
+        except BaseException:
+            if (stage / CHECKPOINT).is_file():
+                logger.warning("kept the ingest's progress in %s; run the same ingest again to resume", stage)
+            else:
+                shutil.rmtree(stage, ignore_errors=True)
+            raise
+
+
+def _open_stage(
+    data_dir: Path,
+    name: str,
+    stage: Path,
+    embedder: Embedder,
+    chunking: ChunkSettings,
+    has_live: bool,
+    record: dict[str, Any] | None,
+) -> Collection:
+    """The collection inside the staging folder: resumed, copied from the live one, or new."""
+    live = data_dir / name
+    if record is not None:
+        manifest = dict(record["manifest"])
+        vectors = FaissIndex.load(stage / VECTORS)
+        sentence_vectors = FaissIndex.load(stage / SENTENCE_VECTORS)
+    elif has_live:
+        for item in (MANIFEST, DATABASE, VECTORS, SENTENCE_VECTORS):
+            shutil.copy2(live / item, stage / item)
+        shutil.copytree(live / BM25_DIR, stage / BM25_DIR)
+        collection = Collection.open(data_dir, name)
+        collection.close()
+        collection.check_embedder(embedder)
+        if collection.chunking != chunking:
+            raise CollectionMismatch(
+                f"collection {name!r} was chunked with {asdict(collection.chunking)}, not {asdict(chunking)}; "
+                "drop the chunk options or rebuild with --replace"
+            )
+        manifest = collection.manifest
+        vectors = FaissIndex.load(stage / VECTORS)
+        sentence_vectors = FaissIndex.load(stage / SENTENCE_VECTORS)
+    else:
+        manifest = new_manifest(name, embedder, chunking)
+        vectors = FaissIndex(embedder.dim)
+        sentence_vectors = FaissIndex(embedder.dim)
+    store = Store(stage / DATABASE)
+    return Collection(stage, manifest, store, vectors, sentence_vectors, LexicalIndex.build([], []))
 
 
 def _write_indexes(work: Collection) -> None:

@@ -210,6 +210,8 @@ def evaluate(
         started = time.perf_counter()
         report = ingest(corpus, settings.data_dir, name, engine.embedder(), chunking or ChunkSettings())
         ingest_seconds = time.perf_counter() - started
+        if reader is None:
+            engine.prepare_answer_model()
         search = replace(settings.search, k=max(max(CUTOFFS), settings.search.k))
         ranks: list[int | None] = []
         sentence_hits = 0

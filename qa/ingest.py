@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, cast
@@ -29,6 +29,8 @@ Progress = Callable[[int, int], None]
 EMBED_BATCH = 64
 # Passages handed to the embedder at a time: it sorts them by length, so bigger groups pad less.
 EMBED_GROUP = 256
+# Passages between checkpoints of a long ingest (about a minute on a 2-core CPU).
+CHECKPOINT_PASSAGES = 2048
 IN_PASSAGE = "in-passage"
 SEPARATE = "separate"
 
@@ -56,6 +58,73 @@ class _Plan:
     spans: list[list[tuple[int, int]]] = field(default_factory=list)
     """Their character spans in the passage's embedded text."""
 
+    @classmethod
+    def join(cls, plans: list[_Plan]) -> _Plan:
+        joined = cls()
+        for plan in plans:
+            joined.rows += plan.rows
+            joined.texts += plan.texts
+            joined.sentence_rows += plan.sentence_rows
+            joined.sentence_texts += plan.sentence_texts
+            joined.sentences_of += plan.sentences_of
+            joined.spans += plan.spans
+        return joined
+
+
+def _plan_article(
+    clean: Article, embedder: Embedder, chunking: ChunkSettings, next_id: int, next_sentence: int
+) -> _Plan:
+    """An article's passages and sentences, numbered from the given ids, with where each sentence lies."""
+    plan = _Plan()
+    budget = passage_budget(embedder, clean.title, chunking)
+    sentences = sentence_spans(clean.text, embedder, budget)
+    for i, span in enumerate(sentences):
+        plan.sentence_rows.append((next_sentence + i, clean.id, span.start, span.end))
+        plan.sentence_texts.append(clean.text[span.start : span.end])
+    # Where the passage starts in its embedded text (after the headline, when that is embedded).
+    shift = len(embedded_text(clean.title, "", chunking))
+    for number, (start, end) in enumerate(pack(sentences, budget, chunking)):
+        plan.rows.append((next_id + number, clean.id, start, end))
+        plan.texts.append(embedded_text(clean.title, clean.text[start:end], chunking))
+        inside = [(next_sentence + i, s) for i, s in enumerate(sentences) if s.start >= start and s.end <= end]
+        plan.sentences_of.append([sid for sid, _ in inside])
+        plan.spans.append([(shift + s.start - start, shift + s.end - start) for _, s in inside])
+    return plan
+
+
+def _batches(plans: list[tuple[StoredArticle, _Plan]], passages: int) -> Iterator[list[tuple[StoredArticle, _Plan]]]:
+    """Whole articles, in order, in groups of at least ``passages`` passages (the last may hold fewer)."""
+    batch: list[tuple[StoredArticle, _Plan]] = []
+    size = 0
+    for item in plans:
+        batch.append(item)
+        size += len(item[1].rows)
+        if size >= passages:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+class _Counter:
+    """Counts embedded texts for the progress callback across batches."""
+
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self.progress, self.total, self.done = progress, total, 0
+
+    def add(self, count: int) -> None:
+        self.done += count
+        if self.progress is not None:
+            self.progress(min(self.done, self.total), self.total)
+
+
+def inputs_digest(articles: Sequence[Article]) -> str:
+    """Identifies the articles an ingest was given (ids and content), so a resumed run knows it is the same one."""
+    digest = hashlib.sha256()
+    for article_id, content in sorted((a.id, raw_hash(a)) for a in articles):
+        digest.update(f"{article_id}\0{content}\n".encode())
+    return digest.hexdigest()
+
 
 def _one_pass(manifest: dict[str, Any], embedder: Embedder, wanted: bool) -> bool:
     """Whether sentence vectors come from the passages' pass: as the collection was built, else as asked."""
@@ -72,12 +141,8 @@ def _one_pass(manifest: dict[str, Any], embedder: Embedder, wanted: bool) -> boo
     return wanted
 
 
-def _embed_separately(work: Collection, embedder: Embedder, plan: _Plan, progress: Progress | None) -> None:
+def _embed_separately(work: Collection, embedder: Embedder, plan: _Plan, counter: _Counter) -> None:
     """Passages, then sentences, each embedded on its own."""
-    total = len(plan.texts) + len(plan.sentence_texts)
-    if progress is not None:
-        progress(0, total)
-    done = 0
     for index, ids, texts in (
         (work.vectors, [r[0] for r in plan.rows], plan.texts),
         (work.sentence_vectors, [r[0] for r in plan.sentence_rows], plan.sentence_texts),
@@ -85,16 +150,11 @@ def _embed_separately(work: Collection, embedder: Embedder, plan: _Plan, progres
         for first in range(0, len(texts), EMBED_BATCH):
             batch = texts[first : first + EMBED_BATCH]
             index.add(ids[first : first + EMBED_BATCH], embedder.embed_documents(batch))
-            done += len(batch)
-            if progress is not None:
-                progress(done, total)
+            counter.add(len(batch))
 
 
-def _embed_in_one_pass(work: Collection, embedder: SpanEmbedder, plan: _Plan, progress: Progress | None) -> None:
+def _embed_in_one_pass(work: Collection, embedder: SpanEmbedder, plan: _Plan, counter: _Counter) -> None:
     """Passages through the model once; each sentence's vector pooled from its tokens in the passages holding it."""
-    total = len(plan.texts)
-    if progress is not None:
-        progress(0, total)
     sums: dict[int, Vectors] = {}
     for first in range(0, len(plan.texts), EMBED_GROUP):
         last = first + EMBED_GROUP
@@ -104,15 +164,12 @@ def _embed_in_one_pass(work: Collection, embedder: SpanEmbedder, plan: _Plan, pr
             for sentence_id, vector in zip(sentence_ids, found, strict=True):
                 if vector is not None:
                     sums[sentence_id] = sums[sentence_id] + vector if sentence_id in sums else vector
-        if progress is not None:
-            progress(min(last, total), total)
+        counter.add(len(vectors))
     # A sentence no passage holds whole (none, as chunks are packed from whole sentences) is embedded alone.
     alone = [
         (row[0], text) for row, text in zip(plan.sentence_rows, plan.sentence_texts, strict=True) if row[0] not in sums
     ]
     if alone:
-        if progress is not None:
-            progress(total, total + len(alone))
         work.sentence_vectors.add([i for i, _ in alone], embedder.embed_documents([t for _, t in alone]))
     if sums:
         ids = list(sums)
@@ -135,6 +192,8 @@ class IngestReport:
     articles_total: int = 0
     chunks_total: int = 0
     skipped: tuple[Skip, ...] = field(default_factory=tuple)
+    resumed: bool = False
+    """Carried on from an interrupted run of the same ingest (what it had done counts as unchanged)."""
 
     def summary(self) -> str:
         parts = [
@@ -147,6 +206,8 @@ class IngestReport:
         ]
         if self.recleaned:
             parts.append(f"re-cleaned {self.recleaned} (newly recurring boilerplate)")
+        if self.resumed:
+            parts.append("resumed an interrupted ingest (its finished articles count as unchanged)")
         return "; ".join(parts)
 
 
@@ -206,7 +267,8 @@ def ingest(
     of its tokens' states in the passage's forward pass, so every text goes through the model once;
     a collection keeps the way it was built (``manifest["sentence_vectors"]``).
     """
-    with staged(data_dir, name, embedder, chunking, replace) as work:
+    with staged(data_dir, name, embedder, chunking, replace, inputs_digest(articles)) as staging:
+        work = staging.collection
         store = work.store
         existing = {stored.raw.id: stored for stored in store.articles()}
         known_bodies = {stored.body_hash: stored.raw.id for stored in existing.values()}
@@ -249,41 +311,39 @@ def ingest(
 
         one_pass = _one_pass(work.manifest, embedder, sentences_from_passages)
         work.manifest["sentence_vectors"] = IN_PASSAGE if one_pass else SEPARATE
-        plan = _Plan()
+        plans: list[tuple[StoredArticle, _Plan]] = []
         next_id = store.next_chunk_id()
         next_sentence = store.next_sentence_id()
-        removed: list[int] = []
-        removed_sentences: list[int] = []
         for aid, article in incoming.items():
             clean = strip_boilerplate(article, recurring)
-            removed.extend(store.delete_chunks_of(aid))
-            removed_sentences.extend(store.delete_sentences_of(aid))
-            store.put_article(StoredArticle(article, clean, raw_hash(article), body_hash(article), keys[aid]))
-            budget = passage_budget(embedder, clean.title, chunking)
-            sentences = sentence_spans(clean.text, embedder, budget)
-            first_sentence = next_sentence
-            for span in sentences:
-                plan.sentence_rows.append((next_sentence, aid, span.start, span.end))
-                plan.sentence_texts.append(clean.text[span.start : span.end])
-                next_sentence += 1
-            # Where the passage starts in its embedded text (after the headline, when that is embedded).
-            shift = len(embedded_text(clean.title, "", chunking))
-            for start, end in pack(sentences, budget, chunking):
-                plan.rows.append((next_id, aid, start, end))
-                plan.texts.append(embedded_text(clean.title, clean.text[start:end], chunking))
-                inside = [(first_sentence + i, s) for i, s in enumerate(sentences) if s.start >= start and s.end <= end]
-                plan.sentences_of.append([sid for sid, _ in inside])
-                plan.spans.append([(shift + s.start - start, shift + s.end - start) for _, s in inside])
-                next_id += 1
-        work.vectors.remove(removed)
-        work.sentence_vectors.remove(removed_sentences)
-        store.add_chunks(plan.rows)
-        store.add_sentences(plan.sentence_rows)
-        if one_pass:
-            _embed_in_one_pass(work, cast(SpanEmbedder, embedder), plan, progress)
-        else:
-            _embed_separately(work, embedder, plan, progress)
-        rows = plan.rows
+            stored = StoredArticle(article, clean, raw_hash(article), body_hash(article), keys[aid])
+            plan = _plan_article(clean, embedder, chunking, next_id, next_sentence)
+            plans.append((stored, plan))
+            next_id += len(plan.rows)
+            next_sentence += len(plan.sentence_rows)
+
+        total = sum(len(plan.texts) for _, plan in plans)
+        if not one_pass:
+            total += sum(len(plan.sentence_texts) for _, plan in plans)
+        counter = _Counter(progress, total)
+        counter.add(0)
+        # Written and embedded a batch of articles at a time, each batch checkpointed: a killed ingest
+        # resumes from its last checkpoint when run again on the same articles.
+        # At most about twenty checkpoints: each rewrites the indexes, which grow with the collection.
+        for batch in _batches(plans, max(CHECKPOINT_PASSAGES, total // 20)):
+            for stored, _ in batch:
+                removed_chunks, removed_sentences = store.delete_article(stored.raw.id)
+                work.vectors.remove(removed_chunks)
+                work.sentence_vectors.remove(removed_sentences)
+                store.put_article(stored)
+            plan = _Plan.join([plan for _, plan in batch])
+            store.add_chunks(plan.rows)
+            store.add_sentences(plan.sentence_rows)
+            if one_pass:
+                _embed_in_one_pass(work, cast(SpanEmbedder, embedder), plan, counter)
+            else:
+                _embed_separately(work, embedder, plan, counter)
+            staging.checkpoint()
         report = IngestReport(
             collection=name,
             added=len(incoming) - updated - recleaned,
@@ -291,9 +351,10 @@ def ingest(
             unchanged=unchanged,
             duplicates=duplicates,
             recleaned=recleaned,
-            chunks_added=len(rows),
+            chunks_added=sum(len(plan.rows) for _, plan in plans),
             articles_total=store.count_articles(),
             chunks_total=store.count_chunks(),
             skipped=tuple(skipped),
+            resumed=staging.resumed,
         )
     return report

@@ -139,6 +139,18 @@ class Store:
         self._db.execute("DELETE FROM sentences WHERE article_id = ?", (article_id,))
         return ids
 
+    def delete_article(self, article_id: str) -> tuple[list[int], list[int]]:
+        """Delete an article with its chunks and sentences; returns the chunk and sentence ids."""
+        chunks, sentences = self.delete_chunks_of(article_id), self.delete_sentences_of(article_id)
+        self._db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+        return chunks, sentences
+
+    def owners(self, table: str) -> dict[int, str]:
+        """Article id of every row of ``chunks`` or ``sentences``, by row id."""
+        if table not in ("chunks", "sentences"):
+            raise ValueError(f"no table {table!r}")
+        return {int(i): str(a) for i, a in self._db.execute(f"SELECT id, article_id FROM {table}")}
+
     def add_sentences(self, rows: Iterable[tuple[int, str, int, int]]) -> None:
         """Add ``(sentence id, article id, start, end)`` rows."""
         self._db.executemany("INSERT INTO sentences VALUES (?, ?, ?, ?)", rows)

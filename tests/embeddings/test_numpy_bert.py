@@ -166,3 +166,21 @@ def test_one_pass_ingest_gives_every_sentence_a_vector(tmp_path: Path, numpy_emb
     query = numpy_embedder.embed_query("When does the ferry start?")
     best = collection.sentence_vectors.search(query, 1)[0]
     assert collection.store.sentences_in("ferry", 0, 100)[0][0] == best.id
+
+
+def test_answer_model_on_onnx_runtime_stays_close_to_numpy(tmp_path: Path, answer_model: PairClassifier) -> None:
+    from embeddings.pair_classifier import export_answer_model, exported_path
+
+    assert PairClassifier(ANSWER_MODEL, cache=tmp_path).backend == "numpy", "nothing exported yet"
+    path = export_answer_model(ANSWER_MODEL, tmp_path)
+    assert path == exported_path(ANSWER_MODEL, tmp_path) and path.is_file()
+    onnx = PairClassifier(ANSWER_MODEL, cache=tmp_path)
+    assert onnx.backend == "onnxruntime" and answer_model.backend == "numpy"
+    pairs = [(TEXTS[0], TEXTS[5] + " | NATO"), ("Who won the match?", TEXTS[4]), ("When?", "")]
+    # int8 weights: log-odds move a little (0.04 on average on 400 BBC pairs), the order not at all here.
+    ours, exact = np.array(onnx.score_pairs(pairs)), np.array(answer_model.score_pairs(pairs))
+    logit = lambda p: np.log(p / (1 - p))  # noqa: E731
+    assert np.abs(logit(ours) - logit(exact)).max() < 0.3, (ours, exact)
+    assert list(np.argsort(ours)) == list(np.argsort(exact))
+    path.write_bytes(b"not a model")
+    assert PairClassifier(ANSWER_MODEL, cache=tmp_path).backend == "numpy", "a damaged export must not be used"

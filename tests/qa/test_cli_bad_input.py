@@ -139,7 +139,8 @@ def test_interrupted_ingest_keeps_the_previous_collection(
     assert "interrupted" in err
     monkeypatch.undo()
 
-    assert sorted(p.name for p in data.iterdir() if p.name != ".models") == ["kept"], "a staging folder was left"
+    left = sorted(p.name for p in data.iterdir())
+    assert left == [".kept.lock", ".models", "kept"], f"a staging folder was left: {left}"
     collection = Collection.open(data, "kept")
     try:
         assert collection.manifest["counts"] == before

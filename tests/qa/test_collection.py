@@ -105,7 +105,8 @@ def test_interrupted_ingest_leaves_previous_collection_intact(tmp_path: Path, ex
     assert (tmp_path / "news" / "manifest.json").read_text() == before
     collection = Collection.open(tmp_path, "news")
     assert collection.store.count_articles() == 3
-    assert [p.name for p in tmp_path.iterdir()] == ["news"]
+    # Only the collection and the (empty) lock file of its ingests: no staging copy left behind.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".news.lock", "news"]
 
 
 def test_interrupted_swap_is_recovered_on_next_open(tmp_path: Path) -> None:
@@ -169,7 +170,7 @@ def test_reingesting_an_unchanged_folder_embeds_and_rewrites_nothing(tmp_path: P
     assert (again.articles_total, again.chunks_total) == (first.articles_total, first.chunks_total)
     assert embedder.embedded == 0
     assert {p.name: p.stat().st_mtime_ns for p in live.iterdir()} == written
-    assert [p.name for p in (tmp_path / "data").iterdir()] == ["news"]
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == [".models", ".news.lock", "news"]
 
     cut = "Rates cut\n\nThe central bank cut rates to 3.25 percent instead.\n"
     (folder / "b.txt").write_text(cut, encoding="utf-8")
