@@ -53,11 +53,17 @@ def quantise_int8(source: Path, destination: Path) -> None:
     quantize_dynamic(str(source), str(destination), weight_type=QuantType.QInt8, per_channel=True)
 
 
-def session(path: Path, threads: int | None = None) -> Any:
-    """An ONNX Runtime CPU session with all graph optimisations."""
+def session(path: Path, threads: int | None = None, *, spin: bool = True) -> Any:
+    """An ONNX Runtime CPU session with all graph optimisations.
+
+    ``spin=False`` for short runs between other work (a question): idle ONNX Runtime threads
+    otherwise spin for a while after each run and slow whatever the process does next.
+    """
     import onnxruntime as ort
 
     options = ort.SessionOptions()
+    if not spin:
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.intra_op_num_threads = threads or (os.cpu_count() or 1)
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])

@@ -162,7 +162,7 @@ class PairClassifier:
             try:
                 from embeddings.onnx_export import session
 
-                self._session = session(exported)
+                self._session = session(exported, spin=False)
             except Exception as error:  # a damaged cache file or no onnxruntime: NumPy does the same sums
                 logger.warning("answer model: cannot use %s (%s); running it in NumPy", exported, error)
         self.backend = "onnxruntime" if self._session is not None else "numpy"
