@@ -65,7 +65,14 @@ class FaissIndex:
 
     @classmethod
     def load(cls, path: Path) -> FaissIndex:
-        index = faiss.read_index(str(path))
+        """Read an index; FileNotFoundError when absent, ValueError (not FAISS's C++ text) when unreadable."""
+        if not path.is_file():
+            raise FileNotFoundError(path)
+        try:
+            index = faiss.read_index(str(path))
+        except RuntimeError as error:
+            size = path.stat().st_size
+            raise ValueError(f"not a readable FAISS index, {size} bytes: truncated or damaged") from error
         return cls(int(index.d), index)
 
     def _as_matrix(self, vectors: Vectors) -> Vectors:

@@ -78,7 +78,12 @@ def cmd_collections(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     names = list_collections(settings.data_dir)
-    manifests = [read_manifest(settings.data_dir, n) for n in names]
+    manifests: list[dict[str, Any]] = []
+    for name in names:
+        try:
+            manifests.append(read_manifest(settings.data_dir, name))
+        except QAError as error:  # one damaged collection must not hide the others
+            manifests.append({"name": name, "error": str(error)})
     if args.json:
         print(json.dumps(manifests, indent=2))
         return 0
@@ -87,6 +92,9 @@ def cmd_collections(args: argparse.Namespace) -> int:
         return 0
     print(f"{'name':<24} {'articles':>8} {'chunks':>8}  {'model':<24} built at")
     for m in manifests:
+        if "error" in m:
+            print(f"{m['name']:<24} {'damaged':>8}  {m['error']}")
+            continue
         c = m["counts"]
         print(f"{m['name']:<24} {c['articles']:>8} {c['chunks']:>8}  {m['model']:<24} {m['built_at']}")
     return 0

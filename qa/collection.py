@@ -11,8 +11,9 @@ import logging
 import os
 import re
 import shutil
+import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -101,33 +102,46 @@ class Collection:
                 f"no collection {name!r} in {data_dir} (existing: {existing}); "
                 f"create it with `article-qa ingest PATH --collection {name}`"
             )
-        try:
-            manifest = json.loads((path / MANIFEST).read_text())
-            store = Store(path / DATABASE)
-            vectors = FaissIndex.load(path / VECTORS)
-            sentence_vectors = FaissIndex.load(path / SENTENCE_VECTORS)
-            lexical = LexicalIndex.load(path / BM25_DIR)
-        except (OSError, ValueError, RuntimeError, KeyError) as error:
-            raise CollectionCorrupt(
-                f"collection {name!r} at {path} cannot be read ({error}); "
-                "rebuild it with `article-qa ingest ... --replace`"
-            ) from error
+        rebuild = f"rebuild it with `article-qa ingest PATH --collection {name} --replace`"
+
+        def read(file: str, loader: Callable[[Path], Any]) -> Any:
+            try:
+                return loader(path / file)
+            except FileNotFoundError as error:
+                raise CollectionCorrupt(f"collection {name!r}: {path / file} is missing; {rebuild}") from error
+            except (OSError, ValueError, RuntimeError, KeyError, sqlite3.Error) as error:
+                reason = (str(error).strip().splitlines() or [type(error).__name__])[-1][:160]
+                raise CollectionCorrupt(
+                    f"collection {name!r}: {path / file} is damaged ({reason}); {rebuild}"
+                ) from error
+
+        manifest = read(MANIFEST, lambda f: dict(json.loads(f.read_text())))
         if manifest.get("format") != FORMAT_VERSION:
             raise CollectionCorrupt(
                 f"collection {name!r} has format {manifest.get('format')}, this version reads {FORMAT_VERSION}; "
-                "rebuild it with --replace"
+                f"{rebuild}"
             )
-        counts = manifest["counts"]
-        if (
-            len(vectors) != counts["chunks"]
-            or len(lexical) != len(vectors)
-            or len(sentence_vectors) != counts["sentences"]
-        ):
-            raise CollectionCorrupt(
-                f"collection {name!r} is inconsistent: manifest says {counts['chunks']} chunks and "
-                f"{counts['sentences']} sentences, vector index has {len(vectors)}, BM25 has {len(lexical)}, "
-                f"sentence index has {len(sentence_vectors)}; rebuild it with --replace"
-            )
+        store = read(DATABASE, _open_store)
+        try:
+            vectors = read(VECTORS, FaissIndex.load)
+            sentence_vectors = read(SENTENCE_VECTORS, FaissIndex.load)
+            lexical = read(BM25_DIR, LexicalIndex.load)
+            counts = manifest["counts"]
+            stored = read(DATABASE, lambda _: (store.count_chunks(), store.count_sentences()))
+            if (
+                len(vectors) != counts["chunks"]
+                or len(lexical) != len(vectors)
+                or len(sentence_vectors) != counts["sentences"]
+                or stored != (counts["chunks"], counts["sentences"])
+            ):
+                raise CollectionCorrupt(
+                    f"collection {name!r} is inconsistent: manifest says {counts['chunks']} chunks and "
+                    f"{counts['sentences']} sentences, the store has {stored[0]} and {stored[1]}, the vector index "
+                    f"{len(vectors)}, BM25 {len(lexical)}, the sentence index {len(sentence_vectors)}; {rebuild}"
+                )
+        except BaseException:
+            store.close()
+            raise
         return cls(path, manifest, store, vectors, sentence_vectors, lexical)
 
     def check_embedder(self, embedder: Embedder) -> None:
@@ -153,7 +167,26 @@ def read_manifest(data_dir: Path, name: str) -> dict[str, Any]:
     path = data_dir / check_name(name) / MANIFEST
     if not path.is_file():
         raise CollectionNotFound(f"no collection {name!r} in {data_dir}")
-    return dict(json.loads(path.read_text()))
+    try:
+        return dict(json.loads(path.read_text()))
+    except (OSError, ValueError) as error:
+        raise CollectionCorrupt(
+            f"collection {name!r}: {path} is damaged ({error}); "
+            f"rebuild it with `article-qa ingest PATH --collection {name} --replace`"
+        ) from error
+
+
+def _open_store(path: Path) -> Store:
+    """The collection's SQLite store, checked to be a readable database of ours (not a full integrity check)."""
+    if not path.is_file():
+        raise FileNotFoundError(path)
+    store = Store(path)
+    try:
+        store.count_articles()
+    except BaseException:
+        store.close()
+        raise
+    return store
 
 
 def remove_collection(data_dir: Path, name: str) -> None:

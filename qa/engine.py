@@ -11,7 +11,7 @@ from embeddings import CrossEncoderScorer, Embedder, PairClassifier, Scorer, Sen
 from embeddings.numpy_embedder import NumpyEmbedder, UnsupportedModel
 from embeddings.onnx_embedder import OnnxEmbedder
 from embeddings.pair_classifier import export_answer_model, exported_path
-from qa.collection import Collection, read_manifest
+from qa.collection import MANIFEST, Collection, read_manifest
 from qa.errors import CollectionNotFound, NothingToIngest
 from qa.ingest import IngestReport, Progress, ingest, unchanged_report
 from qa.readers import read_paths
@@ -39,6 +39,15 @@ def ingest_device(device: str) -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+def _stamp(data_dir: Path, name: str) -> tuple[int, int, int] | None:
+    """Identity of a collection's manifest file: an ingest swaps in a new folder, so this changes with it."""
+    try:
+        status = (data_dir / name / MANIFEST).stat()
+    except OSError:
+        return None
+    return (status.st_ino, status.st_mtime_ns, status.st_size)
+
+
 class Engine:
     """Loads each model and collection once and keeps them for every later question."""
 
@@ -57,6 +66,7 @@ class Engine:
         if embedder is not None:
             self._embedders[embedder.name] = embedder
         self._searchers: dict[str, Searcher] = {}
+        self._stamps: dict[str, tuple[int, int, int] | None] = {}
         self._scorer = scorer
 
     def scorer(self) -> Scorer | None:
@@ -134,7 +144,13 @@ class Engine:
         return self._query_embedders[name]
 
     def searcher(self, name: str) -> Searcher:
+        """The searcher of collection ``name``, reopened when another process has changed the collection since."""
+        stamp = _stamp(self.settings.data_dir, name)
+        if name in self._searchers and self._stamps.get(name) != stamp:
+            logger.info("collection %r changed on disk; reloading it", name)
+            self.forget(name)
         if name not in self._searchers:
+            self._stamps[name] = stamp
             collection = Collection.open(self.settings.data_dir, name)
             self._searchers[name] = Searcher(collection, self.query_embedder(collection.model), self.scorer())
         return self._searchers[name]

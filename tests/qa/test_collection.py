@@ -177,3 +177,22 @@ def test_reingesting_an_unchanged_folder_embeds_and_rewrites_nothing(tmp_path: P
     changed = engine.ingest_paths([folder], "news")
     assert (changed.unchanged, changed.updated) == (2, 1) and embedder.embedded > 0
     assert any("3.25 percent" in c.text for c in Collection.open(tmp_path / "data", "news").store.chunks())
+
+
+def test_a_running_engine_sees_another_process_ingest(tmp_path: Path) -> None:
+    """The app keeps its engine for hours; a CLI ingest into its collection shows in the next answer."""
+    from qa.reading import RulesReader
+
+    settings = Settings(data_dir=tmp_path, model="hashing", chunking=CHUNKING)
+    asking = Engine(settings, HashingEmbedder(), reader=RulesReader())
+    ingesting = Engine(settings, HashingEmbedder(), reader=RulesReader())
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Barrier opens\n\nThe tidal barrier opened on Monday.\n", encoding="utf-8")
+    ingesting.ingest_paths([folder], "news", chunking=CHUNKING)
+    question = "When does the new ferry to the islands start?"
+    assert all("ferry" not in h.chunk.text for h in asking.ask(question, "news").passages)
+
+    (folder / "b.txt").write_text("Ferry route\n\nA new ferry to the islands starts in June.\n", encoding="utf-8")
+    ingesting.ingest_paths([folder], "news")
+    assert "ferry" in asking.ask(question, "news").passages[0].chunk.text

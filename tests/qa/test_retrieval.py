@@ -86,3 +86,14 @@ def test_rules_reader_answer_sentence_and_threshold(searcher: Searcher) -> None:
     assert article is not None and article.text[answer.sentence_start : answer.sentence_end] == answer.sentence
     refused = RulesReader(min_score=0.99).read(question, question, vector, hits, searcher.collection)
     assert not refused.found and refused.sentence is None and refused.passages == answer.passages
+
+
+def test_top_rows_is_the_stable_sorts_prefix_without_sorting_everything() -> None:
+    from qa.retrieval import top_rows
+
+    rng = np.random.default_rng(7)
+    for size, n in ((1000, 50), (1000, 1), (30, 50), (500, 499)):
+        # Few distinct values, so ties sit at the cut-off.
+        scores = rng.integers(0, 12, size).astype(np.float32)
+        expected = np.argsort(-scores, kind="stable")[:n]
+        assert top_rows(scores, n).tolist() == expected.tolist()

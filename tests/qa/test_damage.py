@@ -1,0 +1,81 @@
+"""Every file of a collection damaged in turn: one line naming the collection, the file and what to do."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from embeddings import HashingEmbedder
+from qa.cli import main
+from qa.collection import BM25_DIR, DATABASE, MANIFEST, SENTENCE_VECTORS, VECTORS, Collection
+from qa.errors import CollectionCorrupt
+from qa.ingest import ingest
+from qa.settings import ChunkSettings
+from qa.types import Article
+
+CHUNKING = ChunkSettings(chunk_tokens=40, chunk_overlap=8)
+ARTICLES = [
+    Article(f"a{i}", f"Story {i}", f"The council met on day {i}. It voted on the pier plan {i} times.")
+    for i in range(6)
+]
+
+
+def truncate(path: Path) -> None:
+    target = next(p for p in sorted(path.rglob("*")) if p.is_file()) if path.is_dir() else path
+    target.write_bytes(target.read_bytes()[: max(1, target.stat().st_size // 3)])
+
+
+def garble(path: Path) -> None:
+    target = next(p for p in sorted(path.rglob("*")) if p.is_file()) if path.is_dir() else path
+    size = target.stat().st_size
+    target.write_bytes(bytes((i * 37 + 11) % 256 for i in range(size)))
+
+
+def delete(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+
+
+DAMAGE: dict[str, Callable[[Path], None]] = {"truncated": truncate, "garbled": garble, "deleted": delete}
+
+
+@pytest.mark.parametrize("how", sorted(DAMAGE))
+@pytest.mark.parametrize("file", [MANIFEST, DATABASE, VECTORS, SENTENCE_VECTORS, BM25_DIR])
+def test_damaged_file_is_named_with_what_to_do(
+    tmp_path: Path, file: str, how: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ingest(ARTICLES, tmp_path, "news", HashingEmbedder(), CHUNKING)
+    DAMAGE[how](tmp_path / "news" / file)
+    if file == MANIFEST and how == "deleted":
+        pytest.skip("without its manifest the folder is not a collection (tested as 'not found' elsewhere)")
+    with pytest.raises(CollectionCorrupt) as caught:
+        Collection.open(tmp_path, "news")
+    message = str(caught.value)
+    assert "'news'" in message and "--replace" in message, message
+    assert "\n" not in message
+
+    code = main(["--data-dir", str(tmp_path), "ask", "When did the council meet?", "-c", "news"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    assert err.startswith("error: collection 'news'") and len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err
+
+    code = main(["--data-dir", str(tmp_path), "collections"])
+    out, err = capsys.readouterr()
+    assert code == 0 and "Traceback" not in err
+    if file == MANIFEST:
+        assert "damaged" in out
+
+
+def test_store_that_disagrees_with_the_manifest_is_refused(tmp_path: Path) -> None:
+    ingest(ARTICLES, tmp_path, "news", HashingEmbedder(), CHUNKING)
+    other = tmp_path / "other"
+    ingest(ARTICLES[:2], other, "news", HashingEmbedder(), CHUNKING)
+    shutil.copy2(other / "news" / DATABASE, tmp_path / "news" / DATABASE)
+    with pytest.raises(CollectionCorrupt, match="inconsistent"):
+        Collection.open(tmp_path, "news")
