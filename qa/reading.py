@@ -160,6 +160,7 @@ class ModelReader:
         self.shortlist = shortlist
         self.rerank = rerank
         self.cheap_weight = float(card.get("selection", {}).get("cheap_weight", 0.0))
+        self.background = int(card.get("calibration", {}).get("background_passages", 0))
 
     def with_threshold(self, min_score: float) -> ModelReader:
         return ModelReader(
@@ -186,10 +187,9 @@ class ModelReader:
         probabilities = self.scorer.score_pairs(pairs)
         return Reading(pool, [Scored(pool[i], cheap[i], p) for i, p in zip(order, probabilities, strict=True)])
 
-    @staticmethod
-    def support(query: str, hits: list[Hit], reading: Reading, best: Scored, collection: Collection) -> float:
+    def support(self, query: str, hits: list[Hit], reading: Reading, best: Scored, collection: Collection) -> float:
         """The rules' support for the answer's passage (coverage of the question, best cosine)."""
-        return confidence(query, hits, reading.pool, best.candidate, collection)
+        return confidence(query, hits, reading.pool, best.candidate, collection, background=self.background)
 
     def choose(self, scored: list[Scored]) -> Scored | None:
         """The sentence most likely to state the answer: the model's log-odds plus a share of the cheap score.

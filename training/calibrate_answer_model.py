@@ -36,10 +36,11 @@ sys.path.insert(0, str(ROOT / "training"))
 from train_answer_model import HELD_OUT, SQUAD2  # noqa: E402
 
 from embeddings import PairClassifier  # noqa: E402
-from embeddings.pair_classifier import CARD  # noqa: E402
+from embeddings.pair_classifier import CARD, export_answer_model  # noqa: E402
 from qa.engine import Engine  # noqa: E402
 from qa.evaluation import load_question_file  # noqa: E402
 from qa.ingest import ingest  # noqa: E402
+from qa.lexical import BACKGROUND_PASSAGES  # noqa: E402
 from qa.reading import ModelReader, Scored  # noqa: E402
 from qa.settings import ChunkSettings, SearchSettings, Settings  # noqa: E402
 
@@ -120,14 +121,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--squad2", type=Path, default=SQUAD2)
     parser.add_argument("--budget", type=float, default=BUDGET)
     parser.add_argument("--support-weight", type=float, help="use this support weight instead of the best on held-out")
+    parser.add_argument(
+        "--background-passages",
+        type=int,
+        default=BACKGROUND_PASSAGES,
+        help=f"passages of English at large blended into the support's word weights (default {BACKGROUND_PASSAGES})",
+    )
     args = parser.parse_args(argv)
     if not args.squad2.is_file():
         print(f"error: {args.squad2} not found; the calibration data lives in ../shared/data", file=sys.stderr)
         return 2
 
-    scorer = PairClassifier(args.model)
-    for key in ("calibration", "selection"):
-        scorer.card.pop(key, None)
+    with tempfile.TemporaryDirectory(prefix="article-qa-export-") as cache:
+        # The form questions use: int8 on ONNX Runtime.
+        export_answer_model(args.model, Path(cache))
+        scorer = PairClassifier(args.model, cache=Path(cache))
+        for key in ("calibration", "selection"):
+            scorer.card.pop(key, None)
+        scorer.card["calibration"] = {"background_passages": args.background_passages}
+        return calibrate(args, scorer)
+
+
+def calibrate(args: argparse.Namespace, scorer: PairClassifier) -> int:
     asked = held_out_questions(args.squad2, scorer)
     kinds = np.array([kind for kind, _, _, _ in asked])
     answerable = kinds == "answerable"
@@ -181,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     card["calibration"] = {
         "support_weight": support_weight,
+        "background_passages": args.background_passages,
         "refused_unanswerable_by_support_weight": {str(w): round(v, 4) for w, v in by_support.items()},
         "a": round(a, 6),
         "b": round(b, 6),

@@ -67,15 +67,10 @@ def ask(data: Path, question: str, capsys: pytest.CaptureFixture[str]) -> dict[s
 @pytest.mark.parametrize(
     ("question", "stated"),
     [
-        pytest.param(
-            "What did NATO propose to Russia?",
-            "security roof",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known miss (issue 8): the model does not read 'should help NATO create' as a proposal "
-                "and rates the sentence 0.06; it is refused",
-            ),
-        ),
+        # Refused until the support's word weights took English at large into account ("propose",
+        # absent from the article, weighed as the rarest word of a one-article collection).
+        ("What did NATO propose to Russia?", "security roof"),
+        ("Why does NATO want a missile shield?", "security roof"),
         ("When must NATO decide on missile defense?", "next summit in November"),
         ("Who is NATO's secretary general?", "Anders Fogh Rasmussen"),
     ],
