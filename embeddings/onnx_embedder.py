@@ -35,6 +35,12 @@ def export_int8(folder: Path, target: Path) -> None:
             out = self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
             return out.last_hidden_state
 
+    try:  # transformers draws a progress bar while loading weights; an export is an implementation detail
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()
+    except ImportError:
+        pass
     export_module(LastHidden(AutoModel.from_pretrained(str(folder))), target, "last_hidden_state", quantise_int8)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 import warnings
@@ -50,7 +51,12 @@ def quantise_int8(source: Path, destination: Path) -> None:
     """
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(str(source), str(destination), weight_type=QuantType.QInt8, per_channel=True)
+    # It logs advice about pre-processing on the root logger, which a user of ingest cannot act on.
+    logging.disable(logging.WARNING)
+    try:
+        quantize_dynamic(str(source), str(destination), weight_type=QuantType.QInt8, per_channel=True)
+    finally:
+        logging.disable(logging.NOTSET)
 
 
 def session(path: Path, threads: int | None = None, *, spin: bool = True) -> Any:
