@@ -14,7 +14,7 @@ from typing import Any
 
 import gradio as gr
 
-from qa.chat import ChatService
+from qa.chat import MAX_UPLOAD_MB, ChatService
 from qa.chat_render import STYLESHEET, ingest_html, problem_html, question_html, stats_html
 from qa.conversation import Turn
 from qa.engine import SAMPLE_COLLECTION, Engine
@@ -181,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         theme=gr.themes.Soft(primary_hue="indigo", neutral_hue="slate", font=FONT),
         css_paths=[STYLESHEET],
         head=PAGE_HEAD,
+        max_file_size=f"{MAX_UPLOAD_MB}mb",
     )
     return 0
 

@@ -16,7 +16,7 @@ from qa.chat_render import error_html, render_answer
 from qa.collection import list_collections, read_manifest
 from qa.conversation import Turn, rewrite_query
 from qa.engine import SAMPLE_ARTICLES, SAMPLE_COLLECTION, Engine
-from qa.errors import QAError
+from qa.errors import InvalidInput, QAError
 from qa.formatting import answer_data
 from qa.generation import GenerationFailed, LLMConfig, stream_answer
 from qa.ingest import IngestReport, Progress
@@ -25,6 +25,11 @@ from qa.types import Answer
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+
+# Limits of one upload in the app (the CLI has none): the page is for adding articles, not archives.
+MAX_UPLOAD_FILES = 500
+MAX_UPLOAD_MB = 200
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,18 @@ class ChatService:
         return answer_data(answer, self._run(self.engine.reader).describe())
 
     def ingest(self, paths: Sequence[Path | str], name: str, progress: Progress | None = None) -> IngestReport:
+        """Ingest uploaded files, at most ``MAX_UPLOAD_FILES`` of them and ``MAX_UPLOAD_MB`` in all."""
+        if len(paths) > MAX_UPLOAD_FILES:
+            raise InvalidInput(
+                f"{len(paths)} files is more than the app takes at once ({MAX_UPLOAD_FILES}); "
+                "add them in smaller groups, or use `article-qa ingest FOLDER` for a whole folder"
+            )
+        size = sum(Path(p).stat().st_size for p in paths if Path(p).is_file())
+        if size > MAX_UPLOAD_MB * 1_000_000:
+            raise InvalidInput(
+                f"the files hold {size / 1e6:.0f} MB, more than the app takes at once ({MAX_UPLOAD_MB} MB); "
+                "add them in smaller groups, or use `article-qa ingest FOLDER`"
+            )
         return self._run(self.engine.ingest_paths, paths, name, progress=progress)
 
     def reply(self, question: str, collection: str, history: Sequence[Turn]) -> Iterator[Reply]:

@@ -136,3 +136,24 @@ def test_upload_is_answerable_at_once_and_api_data(service: ChatService, tmp_pat
 
 def test_samples_are_built_only_when_there_is_no_collection(service: ChatService) -> None:
     assert service.ensure_samples() is None
+
+
+def test_uploads_over_the_limits_are_refused_with_what_to_do(
+    service: ChatService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import qa.chat
+    from qa.errors import InvalidInput
+
+    files = []
+    for i in range(4):
+        path = tmp_path / f"upload{i}.txt"
+        path.write_text(f"Story {i}\n\n" + "The harbour board met again. " * 40, encoding="utf-8")
+        files.append(path)
+    monkeypatch.setattr(qa.chat, "MAX_UPLOAD_FILES", 3)
+    with pytest.raises(InvalidInput, match=r"4 files is more than the app takes at once \(3\)"):
+        service.ingest(files, "news")
+    monkeypatch.setattr(qa.chat, "MAX_UPLOAD_FILES", 500)
+    monkeypatch.setattr(qa.chat, "MAX_UPLOAD_MB", 0)
+    with pytest.raises(InvalidInput, match="MB, more than the app takes at once"):
+        service.ingest(files, "news")
+    assert service.engine.ask("Who met again?", "news").passages[0].chunk.article_id != "upload0.txt"
