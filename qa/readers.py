@@ -39,6 +39,11 @@ logger = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".html", ".htm", ".jsonl", ".json", ".csv"})
 
+# A file holding one article (text, Markdown, HTML) larger than this is not one article: a whole
+# archive pasted into one file, or not text at all. Record formats (JSONL, JSON, CSV) may be larger.
+MAX_ARTICLE_FILE_MB = 10
+_ONE_ARTICLE = frozenset({".txt", ".md", ".html", ".htm"})
+
 # Files a folder of articles often carries beside them; read only when named directly.
 _NOT_ARTICLES = frozenset({"README", "LICENSE", "LICENCE", "CHANGELOG", "COPYING"})
 
@@ -85,6 +90,13 @@ def read_file(path: Path, name: str | None = None) -> ReadResult:
         return collect([skip(str(path), reason)])
     if not path.is_file():
         return collect([skip(str(path), "not a regular file")])
+    size = path.stat().st_size
+    if suffix in _ONE_ARTICLE and size > MAX_ARTICLE_FILE_MB * 1_000_000:
+        reason = (
+            f"{size / 1e6:.0f} MB is too large for one article (limit {MAX_ARTICLE_FILE_MB} MB); "
+            "split it into one file per article, or export it as JSON Lines"
+        )
+        return collect([skip(str(path), reason)])
     return reader(path, name or path.name)
 
 
