@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
 from embeddings.numpy_bert import Array, Ids
 from embeddings.numpy_embedder import TokenEmbedder, local_model
@@ -23,17 +22,7 @@ logger = logging.getLogger(__name__)
 
 def export_int8(folder: Path, target: Path) -> None:
     """Export the BERT in ``folder`` to ONNX (last hidden state out) and write its int8 form to ``target``."""
-    import torch
     from transformers import AutoModel
-
-    class LastHidden(torch.nn.Module):
-        def __init__(self, model: Any) -> None:
-            super().__init__()
-            self.model = model
-
-        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-            out = self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
-            return out.last_hidden_state
 
     try:  # transformers draws a progress bar while loading weights; an export is an implementation detail
         from transformers.utils import logging as transformers_logging
@@ -41,7 +30,7 @@ def export_int8(folder: Path, target: Path) -> None:
         transformers_logging.disable_progress_bar()
     except ImportError:
         pass
-    export_module(LastHidden(AutoModel.from_pretrained(str(folder))), target, "last_hidden_state", quantise_int8)
+    export_module(AutoModel.from_pretrained(str(folder)), target, "last_hidden_state", quantise_int8)
 
 
 class OnnxEmbedder(TokenEmbedder):

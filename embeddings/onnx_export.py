@@ -13,14 +13,26 @@ OPSET = 17
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
-def export_module(module: Any, target: Path, output: str, transform: Any = None) -> None:
-    """Write ``module(input_ids, attention_mask, token_type_ids)`` as ONNX to ``target``, any batch and length.
+def export_module(model: Any, target: Path, output: str, transform: Any = None) -> None:
+    """Write a transformers ``model``'s ``output`` (e.g. ``"logits"``) as ONNX to ``target``, any batch and length.
 
     ``transform(source, destination)``, when given, rewrites the exported file (e.g. quantises it)
     before it takes ``target``'s name; a crash leaves either no file or a whole one.
     """
     import torch
 
+    class Output(torch.nn.Module):
+        """The model with token ids in and one named output, as the exporter wants."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            out = self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+            return getattr(out, output)
+
+    module = Output()
     example = tuple(torch.ones((2, 8), dtype=torch.long) for _ in INPUTS)
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as scratch:

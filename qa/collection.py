@@ -102,18 +102,15 @@ class Collection:
                 f"no collection {name!r} in {data_dir} (existing: {existing}); "
                 f"create it with `article-qa ingest PATH --collection {name}`"
             )
-        rebuild = f"rebuild it with `article-qa ingest PATH --collection {name} --replace`"
+        return cls.read(path, name)
+
+    @classmethod
+    def read(cls, path: Path, name: str) -> Collection:
+        """Load the collection files in folder ``path`` (the live folder or an ingest's copy), checked."""
+        rebuild = _rebuild(name)
 
         def read(file: str, loader: Callable[[Path], Any]) -> Any:
-            try:
-                return loader(path / file)
-            except FileNotFoundError as error:
-                raise CollectionCorrupt(f"collection {name!r}: {path / file} is missing; {rebuild}") from error
-            except (OSError, ValueError, RuntimeError, KeyError, sqlite3.Error) as error:
-                reason = (str(error).strip().splitlines() or [type(error).__name__])[-1][:160]
-                raise CollectionCorrupt(
-                    f"collection {name!r}: {path / file} is damaged ({reason}); {rebuild}"
-                ) from error
+            return _read_file(name, path / file, loader)
 
         manifest = read(MANIFEST, lambda f: dict(json.loads(f.read_text())))
         if manifest.get("format") != FORMAT_VERSION:
@@ -167,13 +164,27 @@ def read_manifest(data_dir: Path, name: str) -> dict[str, Any]:
     path = data_dir / check_name(name) / MANIFEST
     if not path.is_file():
         raise CollectionNotFound(f"no collection {name!r} in {data_dir}")
+    return _read_file(name, path, lambda f: dict(json.loads(f.read_text())))
+
+
+def _rebuild(name: str) -> str:
+    return f"rebuild it with `article-qa ingest PATH --collection {name} --replace`"
+
+
+def _read_file(name: str, path: Path, loader: Callable[[Path], Any]) -> Any:
+    """``loader(path)``, a missing or unreadable file reported as CollectionCorrupt naming both."""
     try:
-        return dict(json.loads(path.read_text()))
-    except (OSError, ValueError) as error:
-        raise CollectionCorrupt(
-            f"collection {name!r}: {path} is damaged ({error}); "
-            f"rebuild it with `article-qa ingest PATH --collection {name} --replace`"
-        ) from error
+        return loader(path)
+    except FileNotFoundError as error:
+        raise CollectionCorrupt(f"collection {name!r}: {path} is missing; {_rebuild(name)}") from error
+    except (OSError, ValueError, RuntimeError, KeyError, sqlite3.Error) as error:
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[-1][:160]
+        raise CollectionCorrupt(f"collection {name!r}: {path} is damaged ({reason}); {_rebuild(name)}") from error
+
+
+def open_store(data_dir: Path, name: str) -> Store:
+    """Only the store of live collection ``name`` (for questions the indexes are not needed for)."""
+    return _read_file(name, data_dir / check_name(name) / DATABASE, _open_store)
 
 
 def _open_store(path: Path) -> Store:
@@ -315,7 +326,7 @@ def staged(
         _recover(data_dir, name)
         has_live = (live / MANIFEST).is_file() and not replace
         key = {
-            "base": json.loads((live / MANIFEST).read_text()).get("built_at") if has_live else None,
+            "base": read_manifest(data_dir, name).get("built_at") if has_live else None,
             "inputs": inputs,
             "model": embedder.name,
             "chunking": asdict(chunking),
@@ -329,12 +340,9 @@ def staged(
                 shutil.rmtree(leftover, ignore_errors=True)
         if stage is None:
             stage = Path(tempfile.mkdtemp(prefix=f".{name}.staging-", dir=data_dir))
-        staging: Staging | None = None
         try:
-            staging = Staging(
-                _open_stage(data_dir, name, stage, embedder, chunking, has_live, record), bool(record), key
-            )
-            work = staging.collection
+            work = _open_stage(data_dir, name, stage, embedder, chunking, has_live, record)
+            staging = Staging(work, record is not None, key)
             if record is not None:
                 dropped = _reconcile(work)
                 logger.warning(
@@ -377,17 +385,19 @@ def _open_stage(
         for item in (MANIFEST, DATABASE, VECTORS, SENTENCE_VECTORS):
             shutil.copy2(live / item, stage / item)
         shutil.copytree(live / BM25_DIR, stage / BM25_DIR)
-        collection = Collection.open(data_dir, name)
-        collection.close()
-        collection.check_embedder(embedder)
-        if collection.chunking != chunking:
-            raise CollectionMismatch(
-                f"collection {name!r} was chunked with {asdict(collection.chunking)}, not {asdict(chunking)}; "
-                "drop the chunk options or rebuild with --replace"
-            )
-        manifest = collection.manifest
-        vectors = FaissIndex.load(stage / VECTORS)
-        sentence_vectors = FaissIndex.load(stage / SENTENCE_VECTORS)
+        # Read (and checked) once, from the copy: the live files are not loaded at all.
+        copy = Collection.read(stage, name)
+        try:
+            copy.check_embedder(embedder)
+            if copy.chunking != chunking:
+                raise CollectionMismatch(
+                    f"collection {name!r} was chunked with {asdict(copy.chunking)}, not {asdict(chunking)}; "
+                    "drop the chunk options or rebuild with --replace"
+                )
+        except BaseException:
+            copy.close()
+            raise
+        return Collection(stage, copy.manifest, copy.store, copy.vectors, copy.sentence_vectors, copy.lexical)
     else:
         manifest = new_manifest(name, embedder, chunking)
         vectors = FaissIndex(embedder.dim)

@@ -11,7 +11,7 @@ from embeddings import CrossEncoderScorer, Embedder, PairClassifier, Scorer, Sen
 from embeddings.numpy_embedder import NumpyEmbedder, UnsupportedModel
 from embeddings.onnx_embedder import OnnxEmbedder
 from embeddings.pair_classifier import export_answer_model, exported_path
-from qa.collection import MANIFEST, Collection, read_manifest
+from qa.collection import MANIFEST, Collection, open_store, read_manifest
 from qa.errors import CollectionNotFound, NothingToIngest
 from qa.ingest import IngestReport, Progress, ingest, unchanged_report
 from qa.readers import read_paths
@@ -212,11 +212,11 @@ class Engine:
 
     def _unchanged(self, articles: Sequence[Article], name: str, skipped: Sequence[Skip]) -> IngestReport | None:
         """The report of an ingest that would change nothing (checked without the model), else None."""
-        collection = Collection.open(self.settings.data_dir, name)
+        store = open_store(self.settings.data_dir, name)
         try:
-            return unchanged_report(articles, collection.store, name, skipped)
+            return unchanged_report(articles, store, name, skipped)
         finally:
-            collection.close()
+            store.close()
 
     def _manifest(self, name: str) -> dict[str, Any] | None:
         try:
