@@ -130,12 +130,13 @@ class NumpyBert:
         # Padding gets the most negative float, as transformers does, so it takes no attention.
         bias = ((1.0 - mask[:, None, None, :].astype(np.float32)) * np.finfo(np.float32).min).astype(np.float32)
         scale = np.float32(1.0 / np.sqrt(size))
+
+        def split(y: Array) -> Array:
+            """(batch, tokens, hidden) to (batch, heads, tokens, head size)."""
+            return y.reshape(batch, length, heads, size).transpose(0, 2, 1, 3)
+
         for i in range(self.shape.layers):
             layer = f"encoder.layer.{i}"
-
-            def split(y: Array) -> Array:
-                return y.reshape(batch, length, heads, size).transpose(0, 2, 1, 3)
-
             q = split(self._linear(x, f"{layer}.attention.self.query"))
             k = split(self._linear(x, f"{layer}.attention.self.key"))
             v = split(self._linear(x, f"{layer}.attention.self.value"))

@@ -12,10 +12,10 @@ import logging
 from pathlib import Path
 
 from embeddings.numpy_bert import Array, Ids
-from embeddings.numpy_embedder import TokenEmbedder, local_model
 from embeddings.onnx_export import export_module, quantise_int8, session
 from embeddings.pair_classifier import file_sha256
 from embeddings.sentence_transformer import DEFAULT_MODEL
+from embeddings.token_embedder import TokenEmbedder, local_model
 
 logger = logging.getLogger(__name__)
 

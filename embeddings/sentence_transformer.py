@@ -101,7 +101,7 @@ class SentenceTransformerEmbedder:
 
         Only for mean-pooling models (the text's vector is then the mean of all its token states).
         """
-        from embeddings.numpy_embedder import normalised, pool_spans
+        from embeddings.token_embedder import normalised, pool_spans
 
         if not self.pools_spans:
             raise ValueError(f"model {self.name!r} has no token offsets or does not mean-pool")

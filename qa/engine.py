@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from embeddings import CrossEncoderScorer, Embedder, PairClassifier, Scorer, SentenceTransformerEmbedder
-from embeddings.numpy_embedder import NumpyEmbedder, UnsupportedModel
+from embeddings.numpy_embedder import NumpyEmbedder
 from embeddings.onnx_embedder import OnnxEmbedder
 from embeddings.pair_classifier import export_answer_model, exported_path
+from embeddings.token_embedder import UnsupportedModel
 from qa.collection import MANIFEST, Collection, open_store, read_manifest
 from qa.errors import CollectionNotFound, NothingToIngest
 from qa.ingest import IngestReport, Progress, ingest, unchanged_report

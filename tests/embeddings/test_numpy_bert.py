@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 
 from embeddings import PairClassifier, SentenceTransformerEmbedder
-from embeddings.numpy_embedder import NumpyEmbedder, UnsupportedModel
+from embeddings.numpy_embedder import NumpyEmbedder
 from embeddings.pair_classifier import base_network, encode_pairs
 from embeddings.sentence_transformer import resolve_model
+from embeddings.token_embedder import UnsupportedModel
 from qa.reading import ANSWER_MODEL
 
 pytestmark = pytest.mark.model

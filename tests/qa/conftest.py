@@ -14,8 +14,9 @@ import pytest
 
 import embeddings
 import qa.engine
-from embeddings.numpy_embedder import NumpyEmbedder, UnsupportedModel
+from embeddings.numpy_embedder import NumpyEmbedder
 from embeddings.onnx_embedder import OnnxEmbedder
+from embeddings.token_embedder import UnsupportedModel
 
 
 @pytest.fixture(scope="session")
