@@ -157,6 +157,8 @@ class Collection:
 def list_collections(data_dir: Path) -> list[str]:
     if not data_dir.is_dir():
         return []
+    for aside in data_dir.glob(".*.old-*/*"):
+        _recover(data_dir, aside.name)
     return sorted(p.name for p in data_dir.iterdir() if not p.name.startswith(".") and (p / MANIFEST).is_file())
 
 
@@ -322,8 +324,9 @@ def staged(
     """
     live = data_dir / check_name(name)
     data_dir.mkdir(parents=True, exist_ok=True)
+    _recover(data_dir, name)
     with _ingest_lock(data_dir, name):
-        _recover(data_dir, name)
+        _remove_leftovers(data_dir, name)
         has_live = (live / MANIFEST).is_file() and not replace
         key = {
             "base": read_manifest(data_dir, name).get("built_at") if has_live else None,
@@ -428,7 +431,14 @@ def _write_indexes(work: Collection) -> None:
 
 
 def _swap(live: Path, stage: Path) -> None:
-    """Put the staging folder live; the old one is kept aside until the new one is in place."""
+    """Put the staging folder live; a reader sees the old collection or the new one, never neither.
+
+    On Linux the two folders trade places in one atomic ``renameat2(RENAME_EXCHANGE)``; elsewhere
+    the old one is renamed aside first, and ``_recover`` puts it back if a crash falls in between.
+    """
+    if live.exists() and _exchange(stage, live):
+        shutil.rmtree(stage, ignore_errors=True)  # now the old collection
+        return
     old = None
     if live.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{live.name}.old-", dir=live.parent)) / live.name
@@ -438,13 +448,59 @@ def _swap(live: Path, stage: Path) -> None:
         shutil.rmtree(old.parent, ignore_errors=True)
 
 
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux ``renameat2``); False where the system cannot."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    done = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    if done == 0:
+        return True
+    error = ctypes.get_errno()
+    if error in (22, 38, 95):  # EINVAL, ENOSYS, EOPNOTSUPP: not on this system or file system
+        return False
+    raise OSError(error, os.strerror(error), str(b))
+
+
 def _recover(data_dir: Path, name: str) -> None:
-    """If a crash fell between the two renames of a swap, put the previous collection back."""
+    """If a crash fell between the two renames of a swap, put the previous collection back.
+
+    Only while no ingest runs: a running one may be between its renames on purpose.
+    """
     live = data_dir / name
     if live.exists() or not data_dir.is_dir():
         return
-    for aside in sorted(data_dir.glob(f".{name}.old-*/{name}")):
-        if (aside / MANIFEST).is_file():
-            logger.warning("restoring collection %r from %s after an interrupted save", name, aside)
-            aside.rename(live)
-            return
+    asides = [a for a in sorted(data_dir.glob(f".{name}.old-*/{name}")) if (a / MANIFEST).is_file()]
+    if not asides:
+        return
+    try:
+        with _ingest_lock(data_dir, name):
+            if not live.exists():
+                logger.warning("restoring collection %r from %s after an interrupted save", name, asides[-1])
+                asides[-1].rename(live)
+    except InvalidInput:  # an ingest holds the lock: it will finish its swap
+        return
+
+
+def remove_leftovers(data_dir: Path, name: str) -> None:
+    """Delete what killed ingests left of collection ``name``: copies without progress worth
+    resuming, and old folders a swap set aside. Skipped while an ingest runs (it may own them)."""
+    try:
+        with _ingest_lock(data_dir, name):
+            _remove_leftovers(data_dir, name)
+    except InvalidInput:
+        return
+
+
+def _remove_leftovers(data_dir: Path, name: str) -> None:
+    if (data_dir / name).exists():
+        for aside in data_dir.glob(f".{name}.old-*"):
+            shutil.rmtree(aside, ignore_errors=True)
+    for stage in data_dir.glob(f".{name}.staging-*"):
+        if not (stage / CHECKPOINT).is_file():
+            shutil.rmtree(stage, ignore_errors=True)

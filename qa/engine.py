@@ -12,7 +12,7 @@ from embeddings.numpy_embedder import NumpyEmbedder
 from embeddings.onnx_embedder import OnnxEmbedder
 from embeddings.pair_classifier import export_answer_model, exported_path
 from embeddings.token_embedder import UnsupportedModel
-from qa.collection import MANIFEST, Collection, open_store, read_manifest
+from qa.collection import MANIFEST, Collection, open_store, read_manifest, remove_leftovers
 from qa.errors import CollectionNotFound, NothingToIngest
 from qa.ingest import IngestReport, Progress, ingest, unchanged_report
 from qa.readers import read_paths
@@ -174,6 +174,8 @@ class Engine:
             reasons = "; ".join(str(s) for s in result.skipped[:5])
             raise NothingToIngest(f"none of the given files held a readable article ({reasons})")
         manifest = None if replace else self._manifest(name)
+        if manifest is not None:
+            remove_leftovers(self.settings.data_dir, name)
         chunking = chunking or (ChunkSettings(**manifest["chunking"]) if manifest else ChunkSettings())
         model = model or (manifest["model"] if manifest else self.settings.model)
         if manifest is not None and manifest["model"] == model and ChunkSettings(**manifest["chunking"]) == chunking:
