@@ -21,7 +21,7 @@ from qa.engine import SAMPLE_COLLECTION, Engine
 from qa.errors import QAError
 from qa.generation import llm_config
 from qa.readers import SUPPORTED_SUFFIXES
-from qa.serving import add_app_options
+from qa.serving import add_app_options, exposure_warnings
 from qa.settings import Settings, default_data_dir
 from qa.terminal import configure_logging, terminal_progress
 
@@ -174,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if llm is not None:
         print(f"generated answers: {llm.model} at {llm.base_url}", file=sys.stderr)
+    for warning in exposure_warnings(args.host, args.share):
+        print(f"warning: {warning}", file=sys.stderr)
     build(service, selected).launch(
         server_name=args.host,
         server_port=args.port,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import faiss
 import numpy as np
+import numpy.typing as npt
 
 from embeddings.base import Neighbor, Vectors
 
@@ -56,6 +57,11 @@ class FaissIndex:
     def ids(self) -> set[int]:
         """Every id in the index."""
         return {int(i) for i in faiss.vector_to_array(self._index.id_map)}  # type: ignore[attr-defined]
+
+    def norms(self) -> npt.NDArray[np.float32]:
+        """The length of every stored vector (all 1 in a collection of normalised vectors)."""
+        inner = faiss.downcast_index(self._index.index)
+        return np.linalg.norm(inner.reconstruct_n(0, inner.ntotal), axis=1) if inner.ntotal else np.zeros(0)
 
     def save(self, path: Path) -> None:
         """Write the index to ``path`` whole: to a temporary name beside it, then renamed over it."""

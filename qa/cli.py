@@ -109,6 +109,23 @@ def cmd_remove(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from qa.collection import check_collection
+
+    settings = _settings(args)
+    counts, problems = check_collection(settings.data_dir, args.collection)
+    if problems:
+        print(f"collection {args.collection!r} is damaged:", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    print(
+        f"collection {args.collection!r} is sound: {counts['articles']} articles, {counts['chunks']} passages, "
+        f"{counts['sentences']} sentences; database integrity, index ids and vectors checked"
+    )
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from qa.evaluation import evaluate, report_table
 
@@ -253,6 +270,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("remove", help="delete a collection")
     p.add_argument("collection")
     p.set_defaults(run=cmd_remove)
+
+    p = commands.add_parser("check", help="check a collection thoroughly (database pages, indexes against rows)")
+    p.add_argument("collection")
+    p.set_defaults(run=cmd_check)
 
     p = commands.add_parser("eval", help="measure retrieval and answers on a SQuAD-format file")
     p.add_argument("file")

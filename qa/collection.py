@@ -21,6 +21,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from embeddings import Embedder, FaissIndex
 from qa.errors import CollectionCorrupt, CollectionMismatch, CollectionNotFound, InvalidInput
 from qa.lexical import LexicalIndex
@@ -152,6 +154,40 @@ class Collection:
 
     def close(self) -> None:
         self.store.close()
+
+
+def check_collection(data_dir: Path, name: str) -> tuple[dict[str, int], list[str]]:
+    """A full check of a live collection: its counts, and what is wrong (nothing, when healthy).
+
+    Beyond the checks on every open (files readable, counts agree with the manifest): SQLite's
+    integrity check, the ids of both indexes and BM25 against the store's rows, and unit-length vectors.
+    """
+    collection = Collection.open(data_dir, name)  # CollectionCorrupt, with what to do, if it cannot open
+    problems: list[str] = []
+    try:
+        problems += [f"{DATABASE}: {row}" for row in collection.store.integrity_problems()[:10]]
+        for file, index, table in (
+            (VECTORS, collection.vectors, "chunks"),
+            (SENTENCE_VECTORS, collection.sentence_vectors, "sentences"),
+        ):
+            stored, indexed = set(collection.store.owners(table)), index.ids()
+            if stored != indexed:
+                problems.append(
+                    f"{file}: {len(indexed - stored)} vectors without a row in {DATABASE}, "
+                    f"{len(stored - indexed)} {table} without a vector"
+                )
+            norms = index.norms()
+            off = int(np.sum(np.abs(norms - 1.0) > 1e-3))
+            if off:
+                problems.append(f"{file}: {off} of {len(norms)} vectors are not unit length")
+        if set(collection.lexical.ids.tolist()) != set(collection.store.owners("chunks")):
+            problems.append(f"{BM25_DIR}: its passages are not the store's")
+        counts = dict(collection.manifest["counts"])
+    finally:
+        collection.close()
+    if problems:
+        problems.append(_rebuild(name))
+    return counts, problems
 
 
 def list_collections(data_dir: Path) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import runpy
 import sys
 
@@ -12,6 +13,26 @@ DEFAULT_PORT = 7860
 
 def local_url(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> str:
     return f"http://{host}:{port}"
+
+
+def exposure_warnings(host: str, share: bool) -> list[str]:
+    """What to tell the user when the app is reachable from beyond this machine (it has no login)."""
+    warnings = []
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name: it may resolve to any interface
+        loopback = False
+    if not loopback:
+        warnings.append(
+            f"serving on {host}: anyone who can reach this machine can read every collection here and add "
+            f"articles (the app has no login); use --host {DEFAULT_HOST} to keep it to this machine"
+        )
+    if share:
+        warnings.append(
+            "--share puts the app on a public gradio.live link: anyone who has the link can read every "
+            "collection here and add articles, for as long as the app runs"
+        )
+    return warnings
 
 
 def add_app_options(parser: argparse.ArgumentParser) -> None:

@@ -65,6 +65,11 @@ class Store:
     def commit(self) -> None:
         self._db.commit()
 
+    def integrity_problems(self) -> list[str]:
+        """SQLite's full ``integrity_check`` (reads every page): empty when the database is sound."""
+        rows = [str(row[0]) for row in self._db.execute("PRAGMA integrity_check")]
+        return [] if rows == ["ok"] else rows
+
     def count_articles(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
 

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from embeddings import HashingEmbedder
+import numpy as np
+
+from embeddings import FaissIndex, HashingEmbedder
 from qa.cli import main
 from qa.collection import BM25_DIR, DATABASE, MANIFEST, SENTENCE_VECTORS, VECTORS, Collection
 from qa.errors import CollectionCorrupt
@@ -65,6 +67,10 @@ def test_damaged_file_is_named_with_what_to_do(
     assert err.startswith("error: collection 'news'") and len(err.strip().splitlines()) == 1, err
     assert "Traceback" not in err
 
+    code = main(["--data-dir", str(tmp_path), "check", "news"])
+    out, err = capsys.readouterr()
+    assert code == 2 and err.startswith("error: collection 'news'") and len(err.strip().splitlines()) == 1, err
+
     code = main(["--data-dir", str(tmp_path), "collections"])
     out, err = capsys.readouterr()
     assert code == 0 and "Traceback" not in err
@@ -79,3 +85,30 @@ def test_store_that_disagrees_with_the_manifest_is_refused(tmp_path: Path) -> No
     shutil.copy2(other / "news" / DATABASE, tmp_path / "news" / DATABASE)
     with pytest.raises(CollectionCorrupt, match="inconsistent"):
         Collection.open(tmp_path, "news")
+
+
+def test_check_passes_a_sound_collection(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ingest(ARTICLES, tmp_path, "news", HashingEmbedder(), CHUNKING)
+    assert main(["--data-dir", str(tmp_path), "check", "news"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("collection 'news' is sound: 6 articles") and "database integrity" in out
+
+
+def test_check_finds_what_opening_does_not(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Indexes with the right counts but the wrong ids or vectors open fine; the full check names them."""
+    ingest(ARTICLES, tmp_path, "news", HashingEmbedder(), CHUNKING)
+    collection = Collection.open(tmp_path, "news")
+    wrong = FaissIndex(collection.sentence_vectors.dim)
+    count = len(collection.sentence_vectors)
+    wrong.add(list(range(10_000, 10_000 + count)), np.full((count, wrong.dim), 0.5, dtype=np.float32))
+    collection.close()
+    wrong.save(tmp_path / "news" / SENTENCE_VECTORS)
+    Collection.open(tmp_path, "news").close()  # the cheap check on open passes
+
+    assert main(["--data-dir", str(tmp_path), "check", "news"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("collection 'news' is damaged:")
+    assert f"{SENTENCE_VECTORS}: {count} vectors without a row in {DATABASE}, {count} sentences without a vector" in err
+    assert f"{SENTENCE_VECTORS}: {count} of {count} vectors are not unit length" in err
+    assert VECTORS + ":" not in err.replace(SENTENCE_VECTORS, "")
+    assert "--replace" in err and "Traceback" not in err
