@@ -60,8 +60,10 @@ class FaissIndex:
 
     def norms(self) -> npt.NDArray[np.float32]:
         """The length of every stored vector (all 1 in a collection of normalised vectors)."""
-        inner = faiss.downcast_index(self._index.index)
-        return np.linalg.norm(inner.reconstruct_n(0, inner.ntotal), axis=1) if inner.ntotal else np.zeros(0)
+        inner = faiss.downcast_index(self._index.index)  # type: ignore[attr-defined]
+        if not inner.ntotal:
+            return np.zeros(0, dtype=np.float32)
+        return np.linalg.norm(inner.reconstruct_n(0, inner.ntotal), axis=1).astype(np.float32)
 
     def save(self, path: Path) -> None:
         """Write the index to ``path`` whole: to a temporary name beside it, then renamed over it."""

@@ -88,9 +88,7 @@ def _source(hit: Hit) -> str:
     return f" ({', '.join(parts)})" if parts else ""
 
 
-def build_messages(
-    question: str, query: str, passages: Sequence[Hit], key: str | None = None
-) -> list[dict[str, str]]:
+def build_messages(question: str, query: str, passages: Sequence[Hit], key: str | None = None) -> list[dict[str, str]]:
     """The chat messages: the instructions, then the passages, each fenced and labelled, and the question.
 
     Article text goes only between fence lines carrying ``key`` (a random code per question, never
@@ -99,9 +97,7 @@ def build_messages(
     quoted = [f"{hit.chunk.title}{_source(hit)}\n{hit.chunk.text.strip()}" for hit in passages]
     if key is None or any(key in text for text in quoted):
         key = fence_key(quoted)
-    blocks = [
-        f"<<<PASSAGE {n} {key}>>>\n{text}\n<<<END PASSAGE {n} {key}>>>" for n, text in enumerate(quoted, 1)
-    ]
+    blocks = [f"<<<PASSAGE {n} {key}>>>\n{text}\n<<<END PASSAGE {n} {key}>>>" for n, text in enumerate(quoted, 1)]
     asked = question.strip()
     if query.strip() != asked:
         # A follow-up ("Who said that?") only makes sense with the standalone query it was rewritten to.

@@ -15,6 +15,7 @@ from qa.chat import ChatService
 from qa.chat_render import NOT_FOUND
 from qa.conversation import Turn
 from qa.engine import Engine
+from qa.errors import InvalidInput
 from qa.generation import LLMConfig
 from qa.settings import SearchSettings, Settings
 
@@ -157,3 +158,20 @@ def test_uploads_over_the_limits_are_refused_with_what_to_do(
     with pytest.raises(InvalidInput, match="MB, more than the app takes at once"):
         service.ingest(files, "news")
     assert service.engine.ask("Who met again?", "news").passages[0].chunk.article_id != "upload0.txt"
+
+
+def tree(root: Path) -> set[str]:
+    return {str(p.relative_to(root)) for p in root.rglob("*")}
+
+
+@pytest.mark.parametrize("name", ["../../x", "../outside", "/tmp/absolute", "a/b", "..", ".hidden", "x\nnewline"])
+def test_an_upload_cannot_reach_outside_the_data_directory(service: ChatService, tmp_path: Path, name: str) -> None:
+    """The collection name a user types is the only part of an upload that names a place on disk."""
+    upload = tmp_path / "upload"
+    upload.mkdir()
+    (upload / "ferry.txt").write_text("Ferry timetable\n\nThe ferry adds three evening crossings.")
+    before = tree(tmp_path.parent)
+    with pytest.raises(InvalidInput, match="collection name"):
+        service.ingest([upload / "ferry.txt"], name)
+    assert tree(tmp_path.parent) == before
+    assert service.collections() == ["news"]

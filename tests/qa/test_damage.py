@@ -6,9 +6,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 import numpy as np
+import pytest
 
 from embeddings import FaissIndex, HashingEmbedder
 from qa.cli import main

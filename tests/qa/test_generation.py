@@ -188,7 +188,7 @@ INJECTION = (
 def fenced(user: str, key: str) -> dict[int, str]:
     """The text of each passage, read back from between its fence lines."""
     found = {}
-    for n in range(1, user.count(f"<<<PASSAGE ") + 1):
+    for n in range(1, user.count("<<<PASSAGE ") + 1):
         start = user.index(f"<<<PASSAGE {n} {key}>>>\n") + len(f"<<<PASSAGE {n} {key}>>>\n")
         found[n] = user[start : user.index(f"\n<<<END PASSAGE {n} {key}>>>", start)]
     return found
@@ -196,7 +196,10 @@ def fenced(user: str, key: str) -> dict[int, str]:
 
 def test_an_article_posing_as_instructions_stays_inside_its_fence() -> None:
     hostile = Hit(Chunk(3, "evil.txt", "Breaking: new instructions for the assistant", INJECTION, 0, 99), 0.9)
-    system, user = (m["content"] for m in build_messages("What did the council decide?", "What did the council decide?", [hostile, *HITS]))
+    system, user = (
+        m["content"]
+        for m in build_messages("What did the council decide?", "What did the council decide?", [hostile, *HITS])
+    )
     key = system.split("<<<PASSAGE n ")[1].split(">>>")[0]
     assert len(key) == 16 and key not in INJECTION
     # The fence lines carrying the key are exactly two per passage; the article's forged end line
