@@ -422,8 +422,8 @@ def _open_stage(
         sentence_vectors = FaissIndex.load(stage / SENTENCE_VECTORS)
     elif has_live:
         for item in (MANIFEST, DATABASE, VECTORS, SENTENCE_VECTORS):
-            shutil.copy2(live / item, stage / item)
-        shutil.copytree(live / BM25_DIR, stage / BM25_DIR)
+            _read_file(name, live / item, lambda path: shutil.copy2(path, stage / path.name))
+        _read_file(name, live / BM25_DIR, lambda path: shutil.copytree(path, stage / BM25_DIR))
         # Read (and checked) once, from the copy: the live files are not loaded at all.
         copy = Collection.read(stage, name)
         try:

@@ -10,11 +10,13 @@ import numpy as np
 import pytest
 
 from embeddings import FaissIndex, HashingEmbedder
+from qa.chat import ChatService
 from qa.cli import main
 from qa.collection import BM25_DIR, DATABASE, MANIFEST, SENTENCE_VECTORS, VECTORS, Collection
+from qa.engine import Engine
 from qa.errors import CollectionCorrupt
 from qa.ingest import ingest
-from qa.settings import ChunkSettings
+from qa.settings import ChunkSettings, Settings
 from qa.types import Article
 
 CHUNKING = ChunkSettings(chunk_tokens=40, chunk_overlap=8)
@@ -48,7 +50,7 @@ DAMAGE: dict[str, Callable[[Path], None]] = {"truncated": truncate, "garbled": g
 @pytest.mark.parametrize("how", sorted(DAMAGE))
 @pytest.mark.parametrize("file", [MANIFEST, DATABASE, VECTORS, SENTENCE_VECTORS, BM25_DIR])
 def test_damaged_file_is_named_with_what_to_do(
-    tmp_path: Path, file: str, how: str, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, file: str, how: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ingest(ARTICLES, tmp_path, "news", HashingEmbedder(), CHUNKING)
     DAMAGE[how](tmp_path / "news" / file)
@@ -65,6 +67,21 @@ def test_damaged_file_is_named_with_what_to_do(
     assert code == 2 and out == ""
     assert err.startswith("error: collection 'news'") and len(err.strip().splitlines()) == 1, err
     assert "Traceback" not in err
+
+    more = tmp_path / "more.txt"
+    more.write_text("Ferry news\n\nThe ferry adds three evening crossings from Monday.")
+    monkeypatch.setattr(Engine, "embedder", lambda self, model=None: HashingEmbedder())
+    code = main(["--data-dir", str(tmp_path), "ingest", str(more), "-c", "news"])
+    out, err = capsys.readouterr()
+    assert code == 2 and err.startswith("error: collection 'news'") and len(err.strip().splitlines()) == 1, err
+
+    # The app's chat says the same, as its answer.
+    service = ChatService(Engine(Settings(data_dir=tmp_path)))
+    try:
+        (reply,) = service.reply("When did the council meet?", "news", [])
+    finally:
+        service.close()
+    assert "collection &#x27;news&#x27;" in reply.html and "--replace" in reply.html, reply.html
 
     code = main(["--data-dir", str(tmp_path), "check", "news"])
     out, err = capsys.readouterr()
