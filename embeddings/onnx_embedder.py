@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 
 from embeddings.numpy_bert import Array, Ids
-from embeddings.onnx_export import export_module, quantise_int8, session
+from embeddings.onnx_export import EXPORT_VERSION, export_module, quantise_int8, session
 from embeddings.pair_classifier import file_sha256
 from embeddings.sentence_transformer import DEFAULT_MODEL
 from embeddings.token_embedder import TokenEmbedder, local_model
@@ -45,7 +45,7 @@ class OnnxEmbedder(TokenEmbedder):
         self._batch_size = batch_size
         digest = file_sha256(folder / "model.safetensors")[:16]
         slug = "".join(c if c.isalnum() else "-" for c in name)[-48:]
-        self.path = cache / f"{slug}-{digest}.int8.onnx"
+        self.path = cache / f"{slug}-{digest}.v{EXPORT_VERSION}.int8.onnx"
         if not self.path.is_file():
             logger.info("exporting %s to %s (once)", name, self.path)
             export_int8(folder, self.path)

@@ -11,6 +11,10 @@ from typing import Any
 
 OPSET = 17
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+# In the names of cached exports: a new way of exporting makes new files rather than reusing old ones.
+# 2: attention exported as plain matrix products (transformers' "eager" attention), not torch's
+# SDPA pattern: the int8 graph runs 1.28x faster here (77 against 60 passages/s of 200 tokens).
+EXPORT_VERSION = 2
 
 
 def export_module(model: Any, target: Path, output: str, transform: Any = None) -> None:
@@ -20,6 +24,9 @@ def export_module(model: Any, target: Path, output: str, transform: Any = None) 
     before it takes ``target``'s name; a crash leaves either no file or a whole one.
     """
     import torch
+
+    if hasattr(model, "set_attn_implementation"):
+        model.set_attn_implementation("eager")
 
     class Output(torch.nn.Module):
         """The model with token ids in and one named output, as the exporter wants."""

@@ -13,6 +13,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from embeddings.onnx_export import EXPORT_VERSION, export_module, quantise_int8, session
 from embeddings.sentence_transformer import resolve_model
 
 logger = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ def exported_path(folder: Path, cache: Path) -> Path:
     card = json.loads((folder / CARD).read_text(encoding="utf-8"))
     weights = file_sha256(folder / WEIGHTS)[:12]
     base = str(card.get("base_sha256", "base"))[:12]
-    return cache / f"{card.get('name', 'answer')}-{weights}-{base}.int8.onnx"
+    return cache / f"{card.get('name', 'answer')}-{weights}-{base}.v{EXPORT_VERSION}.int8.onnx"
 
 
 def export_answer_model(folder: Path | str, cache: Path) -> Path:
@@ -109,7 +110,6 @@ def export_answer_model(folder: Path | str, cache: Path) -> Path:
     int8 halves the time of a question's eight pairs (70 to 36 ms here) and moves the model's
     log-odds by 0.04 on average (0.13 at the 95th percentile), a twentieth of the calibration's scale.
     """
-    from embeddings.onnx_export import export_module, quantise_int8
 
     folder = Path(folder)
     target = exported_path(folder, cache)
@@ -148,8 +148,6 @@ class PairClassifier:
         exported = exported_path(folder, cache) if cache is not None else None
         if exported is not None and exported.is_file():
             try:
-                from embeddings.onnx_export import session
-
                 self._session = session(exported, spin=False)
             except Exception as error:  # a damaged cache file or no onnxruntime: NumPy does the same sums
                 logger.warning("answer model: cannot use %s (%s); running it in NumPy", exported, error)
