@@ -8,8 +8,9 @@ embedder at the real model's dimension, so that the files have their real sizes 
 time is spent; then times, through the real ingest path:
 
 - re-ingesting all N unchanged (the engine's check against the live store's hashes);
-- adding ``--add`` new articles (staging copy, store, indexes, BM25 rebuild, swap), with the
-  time of each part and the bytes the new collection folder holds (all written by the ingest).
+- adding ``--add`` new articles (staging copy of the store, index files shared by hard link, a new
+  segment per index, BM25 rebuild, swap), with the time of each part and the bytes the ingest
+  wrote (files of the new folder that are not the previous version's files).
 
 Prints figures; asserts nothing. Model time is not included: add it from benchmarks/ingest_speed.py.
 """
@@ -51,6 +52,15 @@ def folder_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
+def inodes(path: Path) -> set[int]:
+    return {p.stat().st_ino for p in path.rglob("*") if p.is_file()}
+
+
+def written_bytes(path: Path, before: set[int]) -> int:
+    """Bytes of the files in ``path`` that are not the same files (inodes) as before: what was written."""
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and p.stat().st_ino not in before)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=20000)
@@ -76,6 +86,7 @@ def main() -> None:
         new = [
             Article(f"new{i}", f"New story {i}", f"A new report number {i} about the harbour.") for i in range(args.add)
         ]
+        existing = inodes(data / "big")
         profile = cProfile.Profile()
         started = time.perf_counter()
         profile.enable()
@@ -83,10 +94,25 @@ def main() -> None:
         profile.disable()
         print(
             f"adding {args.add} articles: {time.perf_counter() - started:.2f} s; the new folder holds "
-            f"{folder_bytes(data / 'big') / 1e6:.0f} MB, all of it written by this ingest"
+            f"{folder_bytes(data / 'big') / 1e6:.0f} MB, of which this ingest wrote "
+            f"{written_bytes(data / 'big', existing) / 1e6:.1f} MB (the rest is shared with the previous "
+            "version by hard link)"
         )
         stats = pstats.Stats(profile)
-        wanted = ("copy2", "copytree", "build", "save", "articles", "_swap", "rmtree", "commit", "load")
+        wanted = (
+            "copy2",
+            "copytree",
+            "build",
+            "save",
+            "save_changes",
+            "join",
+            "articles",
+            "_swap",
+            "rmtree",
+            "commit",
+            "load",
+            "chunks",
+        )
         rows = [
             (name, cumulative)
             for (file, _, name), (_, _, _, cumulative, _) in stats.stats.items()  # type: ignore[attr-defined]

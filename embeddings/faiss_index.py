@@ -1,15 +1,29 @@
-"""Exact inner-product search over normalised vectors with FAISS, ids mapped to the caller's rows."""
+"""Exact inner-product search over normalised vectors with FAISS, ids mapped to the caller's rows.
+
+Saved as segments: a base file plus one file per later save holding only the vectors added since
+(and a list of the ids removed from earlier segments), so that adding ten articles to a big
+collection writes ten articles' vectors, not all of them. Files are never changed once written
+(each is written under a temporary name and renamed), so a copy of a collection can share them
+by hard link. Segments are merged back into one base when there are many, or many removals.
+"""
 
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
+from typing import Any
 
 import faiss
 import numpy as np
 import numpy.typing as npt
 
 from embeddings.base import Neighbor, Vectors
+
+# Merge the segments into one base file when a save would make more than this many ...
+MAX_SEGMENTS = 8
+# ... or when more than this share of the stored vectors has been removed since the base was written.
+MAX_REMOVED_SHARE = 0.25
 
 
 class FaissIndex:
@@ -19,6 +33,11 @@ class FaissIndex:
         self.dim = dim
         # IndexIDMap2 keeps our ids (chunk rows) and can hand vectors back for re-scoring.
         self._index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        # What ``save_changes`` has to write: vectors added since the last load or save, and ids
+        # removed from the segments on disk; and the segment files this index was read from.
+        self._fresh: dict[int, Vectors] = {}
+        self._removed: set[int] = set()
+        self._segments: list[str] = []
 
     def __len__(self) -> int:
         return int(self._index.ntotal)
@@ -30,13 +49,22 @@ class FaissIndex:
             raise ValueError(f"{len(ids)} ids for {matrix.shape[0]} vectors")
         if ids:
             self._index.add_with_ids(matrix, np.asarray(ids, dtype=np.int64))
+            self._fresh.update(zip(ids, matrix, strict=True))
+            if self._removed and not self._removed.isdisjoint(ids):
+                # An id removed from a segment is back: the list of removals cannot say which
+                # copy is gone, so the next save writes the whole index.
+                self._segments = []
 
     def remove(self, ids: list[int]) -> int:
         """Remove the given ids; returns how many were present."""
         if not ids:
             return 0
         selector = faiss.IDSelectorBatch(np.asarray(ids, dtype=np.int64))
-        return int(self._index.remove_ids(selector))
+        removed = int(self._index.remove_ids(selector))
+        for i in ids:
+            if self._fresh.pop(i, None) is None:
+                self._removed.add(i)
+        return removed
 
     def search(self, query: Vectors, k: int) -> list[Neighbor]:
         """The ``k`` nearest ids to one query vector, best first (fewer if the index is smaller)."""
@@ -70,6 +98,64 @@ class FaissIndex:
         partial = path.with_name(path.name + ".partial")
         faiss.write_index(self._index, str(partial))
         os.replace(partial, path)
+
+    def save_changes(self, folder: Path, name: str) -> dict[str, Any]:
+        """Save into ``folder`` what changed since this index was loaded from (or saved to) it.
+
+        Writes one new segment ``NAME.<random>.faiss`` with the added vectors and, after removals,
+        a new ``NAME.<random>.removed.npy`` listing every id removed from the older segments; or,
+        for a new index, or when there would be more than ``MAX_SEGMENTS`` segments or a large
+        share of removed vectors, the whole index as one segment. Every file has a new name, so
+        what an earlier save listed is still there until ``tidy``. Returns what ``join`` needs to
+        read it back: ``{"segments": [...], "removed": file or None}``.
+        """
+        segments = list(self._segments)
+        stored = len(self) - len(self._fresh) + len(self._removed)
+        if not segments or len(segments) >= MAX_SEGMENTS or len(self._removed) > MAX_REMOVED_SHARE * max(stored, 1):
+            segment = f"{name}.{secrets.token_hex(4)}.faiss"
+            self.save(folder / segment)
+            segments, self._removed = [segment], set()
+        elif self._fresh:
+            delta = FaissIndex(self.dim)
+            kept = list(self._fresh)
+            delta._index.add_with_ids(np.stack([self._fresh[i] for i in kept]), np.asarray(kept, dtype=np.int64))
+            segment = f"{name}.{secrets.token_hex(4)}.faiss"
+            delta.save(folder / segment)
+            segments.append(segment)
+        removed = None
+        if self._removed:
+            removed = f"{name}.{secrets.token_hex(4)}.removed.npy"
+            partial = folder / (removed + ".partial")
+            with partial.open("wb") as handle:
+                np.save(handle, np.asarray(sorted(self._removed), dtype=np.int64))
+            os.replace(partial, folder / removed)
+        self._segments, self._fresh = segments, {}
+        return {"segments": segments, "removed": removed}
+
+    @staticmethod
+    def tidy(folder: Path, name: str, entry: dict[str, Any]) -> None:
+        """Delete index ``name``'s files in ``folder`` that ``entry`` (from ``save_changes``) does not list."""
+        wanted = {*entry["segments"], entry["removed"]}
+        for file in folder.glob(f"{name}.*"):
+            if file.name not in wanted and file.name.endswith((".faiss", ".npy", ".partial")):
+                file.unlink()
+
+    @classmethod
+    def join(cls, parts: list[FaissIndex], removed: npt.NDArray[np.int64] | None, segments: list[str]) -> FaissIndex:
+        """One index from the segments ``parts`` (read from the files ``segments``), less the ``removed`` ids."""
+        index = parts[0]
+        for part in parts[1:]:
+            if part.dim != index.dim:
+                raise ValueError(f"segments of dimensions {index.dim} and {part.dim}")
+            inner = faiss.downcast_index(part._index.index)  # type: ignore[attr-defined]
+            if inner.ntotal:
+                ids = faiss.vector_to_array(part._index.id_map)  # type: ignore[attr-defined]
+                index._index.add_with_ids(inner.reconstruct_n(0, inner.ntotal), ids)
+        if removed is not None and len(removed):
+            index._index.remove_ids(faiss.IDSelectorBatch(np.asarray(removed, dtype=np.int64)))
+            index._removed = {int(i) for i in removed}
+        index._segments, index._fresh = list(segments), {}
+        return index
 
     @classmethod
     def load(cls, path: Path) -> FaissIndex:

@@ -31,11 +31,14 @@ from qa.store import Store
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+# 2: each vector index is a list of segment files (manifest "indexes"); 1: one file each, still read.
+FORMAT_VERSION = 2
+READABLE_FORMATS = (1, 2)
 MANIFEST = "manifest.json"
 CHECKPOINT = "checkpoint.json"
-VECTORS = "vectors.faiss"
-SENTENCE_VECTORS = "sentences.faiss"
+# The two vector indexes, by the name their files start with (in format 1, the whole file name + ".faiss").
+VECTORS = "vectors"
+SENTENCE_VECTORS = "sentences"
 DATABASE = "articles.sqlite"
 BM25_DIR = "bm25"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -115,15 +118,15 @@ class Collection:
             return _read_file(name, path / file, loader)
 
         manifest = read(MANIFEST, lambda f: dict(json.loads(f.read_text())))
-        if manifest.get("format") != FORMAT_VERSION:
+        if manifest.get("format") not in READABLE_FORMATS:
             raise CollectionCorrupt(
-                f"collection {name!r} has format {manifest.get('format')}, this version reads {FORMAT_VERSION}; "
-                f"{rebuild}"
+                f"collection {name!r} has format {manifest.get('format')}, this version reads formats "
+                f"{', '.join(map(str, READABLE_FORMATS))}; use a newer article-qa, or {rebuild}"
             )
         store = read(DATABASE, _open_store)
         try:
-            vectors = read(VECTORS, FaissIndex.load)
-            sentence_vectors = read(SENTENCE_VECTORS, FaissIndex.load)
+            vectors = _read_index(name, path, manifest, VECTORS)
+            sentence_vectors = _read_index(name, path, manifest, SENTENCE_VECTORS)
             lexical = read(BM25_DIR, LexicalIndex.load)
             counts = manifest["counts"]
             stored = read(DATABASE, lambda _: (store.count_chunks(), store.count_sentences()))
@@ -167,8 +170,8 @@ def check_collection(data_dir: Path, name: str) -> tuple[dict[str, int], list[st
     try:
         problems += [f"{DATABASE}: {row}" for row in collection.store.integrity_problems()[:10]]
         for file, index, table in (
-            (VECTORS, collection.vectors, "chunks"),
-            (SENTENCE_VECTORS, collection.sentence_vectors, "sentences"),
+            (f"the {VECTORS} index", collection.vectors, "chunks"),
+            (f"the {SENTENCE_VECTORS} index", collection.sentence_vectors, "sentences"),
         ):
             stored, indexed = set(collection.store.owners(table)), index.ids()
             if stored != indexed:
@@ -203,6 +206,44 @@ def read_manifest(data_dir: Path, name: str) -> dict[str, Any]:
     if not path.is_file():
         raise CollectionNotFound(f"no collection {name!r} in {data_dir}")
     return _read_file(name, path, lambda f: dict(json.loads(f.read_text())))
+
+
+def index_files(manifest: dict[str, Any], index: str) -> dict[str, Any]:
+    """The files of vector index ``index`` (VECTORS or SENTENCE_VECTORS): ``{"segments": [...], "removed": ...}``."""
+    entry = manifest.get("indexes", {}).get(index)
+    return dict(entry) if entry else {"segments": [f"{index}.faiss"], "removed": None}
+
+
+def _read_index(name: str, folder: Path, manifest: dict[str, Any], index: str) -> FaissIndex:
+    """Vector index ``index`` of collection ``name``, its segments read from ``folder`` and joined."""
+    entry = index_files(manifest, index)
+    parts = [_read_file(name, folder / segment, FaissIndex.load) for segment in entry["segments"]]
+    removed = None
+    if entry["removed"]:
+        removed = _read_file(name, folder / entry["removed"], lambda f: np.load(f, allow_pickle=False))
+    return _read_file(name, folder / entry["segments"][0], lambda _: FaissIndex.join(parts, removed, entry["segments"]))
+
+
+def _save_indexes(work: Collection) -> dict[str, dict[str, Any]]:
+    """Save what the ingest changed in both vector indexes (new segment files); their entries for the manifest."""
+    return {
+        VECTORS: work.vectors.save_changes(work.path, VECTORS),
+        SENTENCE_VECTORS: work.sentence_vectors.save_changes(work.path, SENTENCE_VECTORS),
+    }
+
+
+def _tidy_indexes(folder: Path, indexes: dict[str, dict[str, Any]]) -> None:
+    """After the manifest (or checkpoint) that lists ``indexes`` is written: delete the files it does not list."""
+    for index, entry in indexes.items():
+        FaissIndex.tidy(folder, index, entry)
+
+
+def _share(source: Path | str, target: Path | str) -> None:
+    """``target`` as a hard link to ``source`` (files here are never changed in place), else a copy."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def _rebuild(name: str) -> str:
@@ -289,12 +330,12 @@ class Staging:
         """
         work = self.collection
         work.store.commit()
-        work.vectors.save(work.path / VECTORS)
-        work.sentence_vectors.save(work.path / SENTENCE_VECTORS)
+        work.manifest["indexes"] = _save_indexes(work)
         record = {**self.key, "manifest": work.manifest}
         partial = work.path / (CHECKPOINT + ".partial")
         partial.write_text(json.dumps(record, indent=2) + "\n")
         os.replace(partial, work.path / CHECKPOINT)
+        _tidy_indexes(work.path, work.manifest["indexes"])
 
 
 @contextmanager
@@ -379,8 +420,16 @@ def staged(
                 shutil.rmtree(leftover, ignore_errors=True)
         if stage is None:
             stage = Path(tempfile.mkdtemp(prefix=f".{name}.staging-", dir=data_dir))
+        if record is not None:
+            try:
+                work = _open_stage(data_dir, name, stage, embedder, chunking, has_live, record)
+            except CollectionCorrupt as unreadable:
+                logger.warning("cannot resume from %s (%s); starting over", stage, unreadable)
+                shutil.rmtree(stage, ignore_errors=True)
+                record, stage = None, Path(tempfile.mkdtemp(prefix=f".{name}.staging-", dir=data_dir))
         try:
-            work = _open_stage(data_dir, name, stage, embedder, chunking, has_live, record)
+            if record is None:
+                work = _open_stage(data_dir, name, stage, embedder, chunking, has_live, None)
             staging = Staging(work, record is not None, key)
             if record is not None:
                 dropped = _reconcile(work)
@@ -418,12 +467,19 @@ def _open_stage(
     live = data_dir / name
     if record is not None:
         manifest = dict(record["manifest"])
-        vectors = FaissIndex.load(stage / VECTORS)
-        sentence_vectors = FaissIndex.load(stage / SENTENCE_VECTORS)
+        vectors = _read_index(name, stage, manifest, VECTORS)
+        sentence_vectors = _read_index(name, stage, manifest, SENTENCE_VECTORS)
     elif has_live:
-        for item in (MANIFEST, DATABASE, VECTORS, SENTENCE_VECTORS):
+        # The store is copied (the ingest writes into it); every other file is shared by hard link,
+        # as nothing changes a file once written: the ingest writes new index segments beside them.
+        for item in (MANIFEST, DATABASE):
             _read_file(name, live / item, lambda path: shutil.copy2(path, stage / path.name))
-        _read_file(name, live / BM25_DIR, lambda path: shutil.copytree(path, stage / BM25_DIR))
+        live_manifest = read_manifest(data_dir, name)
+        for index in (VECTORS, SENTENCE_VECTORS):
+            entry = index_files(live_manifest, index)
+            for file in [*entry["segments"], *([entry["removed"]] if entry["removed"] else [])]:
+                _read_file(name, live / file, lambda path: _share(path, stage / path.name))
+        _read_file(name, live / BM25_DIR, lambda path: shutil.copytree(path, stage / BM25_DIR, copy_function=_share))
         # Read (and checked) once, from the copy: the live files are not loaded at all.
         copy = Collection.read(stage, name)
         try:
@@ -452,8 +508,7 @@ def _write_indexes(work: Collection) -> None:
     lexical = LexicalIndex.build([c.id for c in chunks], [f"{c.title}\n{c.text}" for c in chunks])
     shutil.rmtree(work.path / BM25_DIR, ignore_errors=True)
     lexical.save(work.path / BM25_DIR)
-    work.vectors.save(work.path / VECTORS)
-    work.sentence_vectors.save(work.path / SENTENCE_VECTORS)
+    work.manifest["indexes"] = _save_indexes(work)
     sentences = work.store.count_sentences()
     if len(work.vectors) != len(chunks) or len(work.sentence_vectors) != sentences:
         raise CollectionCorrupt(
@@ -463,7 +518,9 @@ def _write_indexes(work: Collection) -> None:
     work.manifest["counts"] = {"articles": work.store.count_articles(), "chunks": len(chunks), "sentences": sentences}
     work.manifest["built_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     work.manifest["versions"] = library_versions()
+    work.manifest["format"] = FORMAT_VERSION
     (work.path / MANIFEST).write_text(json.dumps(work.manifest, indent=2) + "\n")
+    _tidy_indexes(work.path, work.manifest["indexes"])
 
 
 def _swap(live: Path, stage: Path) -> None:

@@ -59,3 +59,66 @@ def test_hashing_embedder_is_deterministic_and_normalised() -> None:
     assert np.allclose(a[0], b)
     assert float(a[0] @ a[1]) < 0.9
     assert embedder.count_tokens(["one two, three"]) == [6]
+
+
+def _read(folder, entry) -> FaissIndex:
+    parts = [FaissIndex.load(folder / s) for s in entry["segments"]]
+    removed = np.load(folder / entry["removed"]) if entry["removed"] else None
+    return FaissIndex.join(parts, removed, entry["segments"])
+
+
+def _same(a: FaissIndex, b: FaissIndex, queries: np.ndarray) -> None:
+    assert a.ids() == b.ids() and len(a) == len(b)
+    for query in queries:
+        assert [n.id for n in a.search(query, 5)] == [n.id for n in b.search(query, 5)]
+
+
+def test_saved_changes_are_new_segments_and_read_back_whole(tmp_path) -> None:
+    vectors = _unit(60, 16, seed=7)
+    index = FaissIndex(16)
+    index.add(list(range(40)), vectors[:40])
+    first = index.save_changes(tmp_path, "v")
+    assert len(first["segments"]) == 1 and first["removed"] is None
+
+    loaded = _read(tmp_path, first)
+    loaded.add(list(range(40, 60)), vectors[40:])
+    assert loaded.remove([3, 45]) == 2
+    second = loaded.save_changes(tmp_path, "v")
+    assert second["segments"][0] == first["segments"][0] and len(second["segments"]) == 2
+    assert len(FaissIndex.load(tmp_path / second["segments"][1])) == 19  # only the added vectors, less 45
+    assert np.load(tmp_path / second["removed"]).tolist() == [3]  # 45 was never saved
+    FaissIndex.tidy(tmp_path, "v", second)
+    assert {p.name for p in tmp_path.iterdir()} == {*second["segments"], second["removed"]}
+    _same(_read(tmp_path, second), loaded, _unit(5, 16, seed=8))
+
+
+def test_many_segments_or_removals_merge_into_one(tmp_path) -> None:
+    vectors = _unit(100, 8, seed=9)
+    index = FaissIndex(8)
+    index.add([0], vectors[:1])
+    entry = index.save_changes(tmp_path, "v")
+    for i in range(1, 12):
+        index = _read(tmp_path, entry)
+        index.add([i], vectors[i : i + 1])
+        entry = index.save_changes(tmp_path, "v")
+        assert len(entry["segments"]) <= 8
+    assert len(_read(tmp_path, entry)) == 12
+
+    index = _read(tmp_path, entry)
+    index.remove(list(range(6)))  # half of what is stored
+    entry = index.save_changes(tmp_path, "v")
+    assert len(entry["segments"]) == 1 and entry["removed"] is None
+    assert _read(tmp_path, entry).ids() == set(range(6, 12))
+
+
+def test_an_id_removed_and_added_again_is_kept(tmp_path) -> None:
+    """Ids can come back (a store reuses the highest id after deleting it): the new vector must survive."""
+    vectors = _unit(6, 8, seed=10)
+    index = FaissIndex(8)
+    index.add(list(range(5)), vectors[:5])
+    index = _read(tmp_path, index.save_changes(tmp_path, "v"))
+    index.remove([4])
+    index.add([4], vectors[5:6])
+    loaded = _read(tmp_path, index.save_changes(tmp_path, "v"))
+    assert loaded.ids() == set(range(5))
+    assert loaded.search(vectors[5], 1)[0].id == 4

@@ -31,14 +31,11 @@ def test_ingest_writes_a_folder_of_plain_files(tmp_path: Path) -> None:
     report = ingest(_articles(), tmp_path, "news", embedder, CHUNKING)
     assert (report.added, report.articles_total) == (3, 3)
     folder = tmp_path / "news"
-    assert {p.name for p in folder.iterdir()} == {
-        "manifest.json",
-        "articles.sqlite",
-        "vectors.faiss",
-        "sentences.faiss",
-        "bm25",
-    }
     manifest = json.loads((folder / "manifest.json").read_text())
+    (vectors,), (sentences,) = (manifest["indexes"][i]["segments"] for i in ("vectors", "sentences"))
+    assert {p.name for p in folder.iterdir()} == {"manifest.json", "articles.sqlite", vectors, sentences, "bm25"}
+    assert vectors.startswith("vectors.") and sentences.startswith("sentences.")
+    assert manifest["format"] == 2
     assert manifest["model"] == "hashing" and manifest["dim"] == embedder.dim
     assert manifest["counts"] == {"articles": 3, "chunks": report.chunks_total, "sentences": 6}
     assert manifest["chunking"]["chunk_tokens"] == 40
@@ -196,3 +193,82 @@ def test_a_running_engine_sees_another_process_ingest(tmp_path: Path) -> None:
     (folder / "b.txt").write_text("Ferry route\n\nA new ferry to the islands starts in June.\n", encoding="utf-8")
     ingesting.ingest_paths([folder], "news")
     assert "ferry" in asking.ask(question, "news").passages[0].chunk.text
+
+
+def _index_files(folder: Path) -> dict[str, tuple[int, int]]:
+    """Each vector index file of a collection folder: (inode, size)."""
+    return {p.name: (p.stat().st_ino, p.stat().st_size) for p in folder.iterdir() if p.suffix in (".faiss", ".npy")}
+
+
+def test_adding_articles_writes_only_their_vectors(tmp_path: Path) -> None:
+    """An ingest that adds to a collection shares the existing index files (hard links) and writes a segment."""
+    embedder = HashingEmbedder()
+    many = [
+        Article(f"n{i}", f"Story {i}", f"Item {i}: the council met on day {i}. It voted {i} times.") for i in range(40)
+    ]
+    ingest(many, tmp_path, "news", embedder, CHUNKING)
+    before = _index_files(tmp_path / "news")
+    ingest(_articles(), tmp_path, "news", embedder, CHUNKING)
+    after = _index_files(tmp_path / "news")
+    assert set(before) < set(after), "the earlier segments should stay, with new ones beside them"
+    assert all(after[name][0] == before[name][0] for name in before), "an earlier segment was rewritten"
+    new = [after[name][1] for name in set(after) - set(before)]
+    assert len(new) == 2 and sum(new) < sum(size for _, size in before.values()) / 4
+
+    collection = Collection.open(tmp_path, "news")
+    try:
+        assert collection.store.count_articles() == 43
+        assert len(collection.vectors) == collection.store.count_chunks()
+        hit = collection.vectors.search(embedder.embed_query("The central bank cut rates to 3.5 percent."), 1)[0]
+        assert collection.store.chunks([hit.id])[0].article_id == "b"
+    finally:
+        collection.close()
+
+
+def test_updates_and_removals_survive_segments_and_compaction(tmp_path: Path) -> None:
+    """Changed articles drop their old vectors from earlier segments; many saves merge into one segment."""
+    embedder = HashingEmbedder()
+    ingest(_articles(), tmp_path, "news", embedder, CHUNKING)
+    for round_ in range(10):
+        changed = Article("b", "Rates cut", f"The central bank cut rates to {round_}.5 percent. Economists were split.")
+        extra = Article(f"x{round_}", f"Extra {round_}", f"An extra story number {round_} about the ferry.")
+        ingest([*_articles()[:1], changed, *_articles()[2:], extra], tmp_path, "news", embedder, CHUNKING)
+        collection = Collection.open(tmp_path, "news")
+        try:
+            assert len(collection.vectors) == collection.store.count_chunks()
+            assert len(collection.sentence_vectors) == collection.store.count_sentences()
+            assert collection.vectors.ids() == set(collection.store.owners("chunks"))
+            assert collection.sentence_vectors.ids() == set(collection.store.owners("sentences"))
+            query = embedder.embed_query(f"The central bank cut rates to {round_}.5 percent.")
+            best = collection.sentence_vectors.search(query, 1)[0]
+            assert best.score > 0.99
+        finally:
+            collection.close()
+        entry = json.loads((tmp_path / "news" / "manifest.json").read_text())["indexes"]["vectors"]
+        assert len(entry["segments"]) <= 8
+        listed = {*entry["segments"], entry["removed"]}
+        assert {p.name for p in (tmp_path / "news").glob("vectors.*")} == listed - {None}
+
+
+def test_a_format_1_collection_is_read_and_added_to(tmp_path: Path) -> None:
+    """Collections written before segments (one vectors.faiss, one sentences.faiss) open and take new articles."""
+    embedder = HashingEmbedder()
+    ingest(_articles()[:2], tmp_path, "news", embedder, CHUNKING)
+    folder = tmp_path / "news"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    for index in ("vectors", "sentences"):
+        (segment,) = manifest["indexes"][index]["segments"]
+        (folder / segment).rename(folder / f"{index}.faiss")
+    del manifest["indexes"]
+    manifest["format"] = 1
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    Collection.open(tmp_path, "news").close()
+
+    ingest(_articles(), tmp_path, "news", embedder, CHUNKING)
+    collection = Collection.open(tmp_path, "news")
+    try:
+        assert collection.manifest["format"] == 2 and collection.store.count_articles() == 3
+        assert len(collection.vectors) == collection.store.count_chunks()
+    finally:
+        collection.close()
+    assert (folder / "vectors.faiss").is_file(), "the format-1 file is the first segment"

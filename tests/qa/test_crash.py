@@ -64,10 +64,10 @@ if point == "reading":
 elif point == "bm25":
     wrap(qa.collection.LexicalIndex, "save", after=lambda *a: True)
 elif point == "index":
-    # The final write: BM25 is saved first, then the passage index, which dies once written.
+    # The final write: BM25 is saved first, then the passage index's changes, which die once written.
     final = []
     wrap(qa.collection.LexicalIndex, "save", after=lambda *a: final.append(1) and False)
-    wrap(qa.collection.FaissIndex, "save", after=lambda i, path: bool(final) and path.name == "vectors.faiss")
+    wrap(qa.collection.FaissIndex, "save_changes", after=lambda i, folder, name: bool(final) and name == "vectors")
 elif point == "manifest":
     write_text = Path.write_text
     def half(self, text, *args, **kwargs):

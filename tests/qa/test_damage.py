@@ -12,7 +12,16 @@ import pytest
 from embeddings import FaissIndex, HashingEmbedder
 from qa.chat import ChatService
 from qa.cli import main
-from qa.collection import BM25_DIR, DATABASE, MANIFEST, SENTENCE_VECTORS, VECTORS, Collection
+from qa.collection import (
+    BM25_DIR,
+    DATABASE,
+    MANIFEST,
+    SENTENCE_VECTORS,
+    VECTORS,
+    Collection,
+    index_files,
+    read_manifest,
+)
 from qa.engine import Engine
 from qa.errors import CollectionCorrupt
 from qa.ingest import ingest
@@ -44,6 +53,13 @@ def delete(path: Path) -> None:
         path.unlink()
 
 
+def on_disk(folder: Path, file: str) -> str:
+    """The file's name in the folder: a vector index is named by the manifest (its first segment)."""
+    if file in (VECTORS, SENTENCE_VECTORS):
+        return str(index_files(read_manifest(folder.parent, folder.name), file)["segments"][0])
+    return file
+
+
 DAMAGE: dict[str, Callable[[Path], None]] = {"truncated": truncate, "garbled": garble, "deleted": delete}
 
 
@@ -53,7 +69,7 @@ def test_damaged_file_is_named_with_what_to_do(
     tmp_path: Path, file: str, how: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ingest(ARTICLES, tmp_path, "news", HashingEmbedder(), CHUNKING)
-    DAMAGE[how](tmp_path / "news" / file)
+    DAMAGE[how](tmp_path / "news" / on_disk(tmp_path / "news", file))
     if file == MANIFEST and how == "deleted":
         pytest.skip("without its manifest the folder is not a collection (tested as 'not found' elsewhere)")
     with pytest.raises(CollectionCorrupt) as caught:
@@ -118,13 +134,14 @@ def test_check_finds_what_opening_does_not(tmp_path: Path, capsys: pytest.Captur
     count = len(collection.sentence_vectors)
     wrong.add(list(range(10_000, 10_000 + count)), np.full((count, wrong.dim), 0.5, dtype=np.float32))
     collection.close()
-    wrong.save(tmp_path / "news" / SENTENCE_VECTORS)
+    wrong.save(tmp_path / "news" / on_disk(tmp_path / "news", SENTENCE_VECTORS))
     Collection.open(tmp_path, "news").close()  # the cheap check on open passes
 
     assert main(["--data-dir", str(tmp_path), "check", "news"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("collection 'news' is damaged:")
-    assert f"{SENTENCE_VECTORS}: {count} vectors without a row in {DATABASE}, {count} sentences without a vector" in err
-    assert f"{SENTENCE_VECTORS}: {count} of {count} vectors are not unit length" in err
-    assert VECTORS + ":" not in err.replace(SENTENCE_VECTORS, "")
+    label = f"the {SENTENCE_VECTORS} index"
+    assert f"{label}: {count} vectors without a row in {DATABASE}, {count} sentences without a vector" in err
+    assert f"{label}: {count} of {count} vectors are not unit length" in err
+    assert f"the {VECTORS} index" not in err
     assert "--replace" in err and "Traceback" not in err
