@@ -25,7 +25,7 @@ import numpy as np
 
 from embeddings import Embedder, FaissIndex
 from qa.errors import CollectionCorrupt, CollectionMismatch, CollectionNotFound, InvalidInput
-from qa.lexical import LexicalIndex
+from qa.lexical import LexicalIndex, Postings
 from qa.settings import ChunkSettings
 from qa.store import Store
 
@@ -127,7 +127,7 @@ class Collection:
         try:
             vectors = _read_index(name, path, manifest, VECTORS)
             sentence_vectors = _read_index(name, path, manifest, SENTENCE_VECTORS)
-            lexical = read(BM25_DIR, LexicalIndex.load)
+            lexical = _read_lexical(name, path, manifest, store)
             counts = manifest["counts"]
             stored = read(DATABASE, lambda _: (store.count_chunks(), store.count_sentences()))
             if (
@@ -222,6 +222,23 @@ def _read_index(name: str, folder: Path, manifest: dict[str, Any], index: str) -
     if entry["removed"]:
         removed = _read_file(name, folder / entry["removed"], lambda f: np.load(f, allow_pickle=False))
     return _read_file(name, folder / entry["segments"][0], lambda _: FaissIndex.join(parts, removed, entry["segments"]))
+
+
+def _read_lexical(name: str, folder: Path, manifest: dict[str, Any], store: Store) -> LexicalIndex:
+    """The BM25 index of collection ``name`` from ``folder/bm25``: its segments joined, less removals.
+
+    A format-1 collection kept bm25s's precomputed scores, which cannot take new passages: its
+    index is built from the store's texts instead, in memory, until an ingest saves it as segments.
+    """
+    entry = manifest.get("bm25")
+    if entry is None:
+        chunks = _read_file(name, folder / DATABASE, lambda _: store.chunks())
+        return LexicalIndex.build([c.id for c in chunks], [f"{c.title}\n{c.text}" for c in chunks])
+    parts = [_read_file(name, folder / BM25_DIR / segment, Postings.load) for segment in entry["segments"]]
+    removed = None
+    if entry["removed"]:
+        removed = _read_file(name, folder / BM25_DIR / entry["removed"], lambda f: np.load(f, allow_pickle=False))
+    return LexicalIndex.join(parts, removed, entry["segments"])
 
 
 def _save_indexes(work: Collection) -> dict[str, dict[str, Any]]:
@@ -469,6 +486,13 @@ def _open_stage(
         manifest = dict(record["manifest"])
         vectors = _read_index(name, stage, manifest, VECTORS)
         sentence_vectors = _read_index(name, stage, manifest, SENTENCE_VECTORS)
+        store = Store(stage / DATABASE)
+        try:
+            lexical = _read_lexical(name, stage, manifest, store)
+        except BaseException:
+            store.close()
+            raise
+        return Collection(stage, manifest, store, vectors, sentence_vectors, lexical)
     elif has_live:
         # The store is copied (the ingest writes into it); every other file is shared by hard link,
         # as nothing changes a file once written: the ingest writes new index segments beside them.
@@ -502,25 +526,36 @@ def _open_stage(
 
 
 def _write_indexes(work: Collection) -> None:
-    """Rebuild BM25 from the store, save both indexes and the manifest into the staging folder."""
+    """Bring BM25 in line with the store, save what changed in it and in both vector indexes, then the manifest."""
     work.store.commit()
-    chunks = work.store.chunks()
-    lexical = LexicalIndex.build([c.id for c in chunks], [f"{c.title}\n{c.text}" for c in chunks])
-    shutil.rmtree(work.path / BM25_DIR, ignore_errors=True)
-    lexical.save(work.path / BM25_DIR)
+    chunk_ids = set(work.store.owners("chunks"))
+    indexed = set(work.lexical.ids.tolist())
+    work.lexical.remove(sorted(indexed - chunk_ids))
+    added = work.store.chunks(sorted(chunk_ids - indexed))
+    work.lexical.add([c.id for c in added], [f"{c.title}\n{c.text}" for c in added])
+    work.manifest["bm25"] = work.lexical.save_changes(work.path / BM25_DIR)
     work.manifest["indexes"] = _save_indexes(work)
     sentences = work.store.count_sentences()
-    if len(work.vectors) != len(chunks) or len(work.sentence_vectors) != sentences:
+    if (
+        len(work.vectors) != len(chunk_ids)
+        or len(work.lexical) != len(chunk_ids)
+        or len(work.sentence_vectors) != sentences
+    ):
         raise CollectionCorrupt(
-            f"internal error: {len(work.vectors)} vectors for {len(chunks)} chunks, "
-            f"{len(work.sentence_vectors)} for {sentences} sentences"
+            f"internal error: {len(work.vectors)} vectors and {len(work.lexical)} BM25 rows for {len(chunk_ids)} "
+            f"chunks, {len(work.sentence_vectors)} vectors for {sentences} sentences"
         )
-    work.manifest["counts"] = {"articles": work.store.count_articles(), "chunks": len(chunks), "sentences": sentences}
+    work.manifest["counts"] = {
+        "articles": work.store.count_articles(),
+        "chunks": len(chunk_ids),
+        "sentences": sentences,
+    }
     work.manifest["built_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     work.manifest["versions"] = library_versions()
     work.manifest["format"] = FORMAT_VERSION
     (work.path / MANIFEST).write_text(json.dumps(work.manifest, indent=2) + "\n")
     _tidy_indexes(work.path, work.manifest["indexes"])
+    LexicalIndex.tidy(work.path / BM25_DIR, work.manifest["bm25"])
 
 
 def _swap(live: Path, stage: Path) -> None:

@@ -1,11 +1,22 @@
-"""BM25 over chunk texts (bm25s), saved as a folder of plain files beside the vector index."""
+"""BM25 over chunk texts, kept as segments that later ingests add to, saved as plain NumPy files.
+
+Each segment holds, for every term, the passages it occurs in and how often (``Postings``); scores
+are computed at question time from the counts, so a new segment never changes an old one: an
+ingest that adds ten articles writes ten articles' postings. The formula is Lucene's BM25, as in
+bm25s (k1 1.5, b 0.75), whose stopword list this shares.
+"""
 
 from __future__ import annotations
 
 import functools
-import json
+import os
 import re
+import secrets
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import bm25s
 import numpy as np
@@ -20,6 +31,12 @@ _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 # calibration records the number): in a small collection, which words are rare is better judged
 # by English at large than by a few articles.
 BACKGROUND_PASSAGES = 200
+K1, B = 1.5, 0.75
+# Merge the segments into one when a save would make more than this many, or a quarter is removed.
+MAX_SEGMENTS = 8
+MAX_REMOVED_SHARE = 0.25
+_STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN)
+_STEMMER = Stemmer.Stemmer("english")
 # A word of frequency rank r is taken to occur in about 20/r of passages (Zipf's law, scaled so
 # that a word like "want", rank ~220, is in about one in ten).
 _ZIPF_SCALE = 20.0
@@ -54,28 +71,233 @@ def background_idf(stem: str) -> float:
     return float(np.log(1.0 + rank / _ZIPF_SCALE))
 
 
-class LexicalIndex:
-    """A BM25 index whose rows map to chunk ids."""
+def content_stems(text: str) -> list[str]:
+    """Stemmed content words of a text, stopwords dropped, in order: what BM25 counts."""
+    return list(_STEMMER.stemWords([w for w in _TOKEN.findall(text.casefold()) if w not in _STOPWORDS]))
 
-    def __init__(self, retriever: bm25s.BM25, ids: npt.NDArray[np.int64]) -> None:
-        self._retriever = retriever
-        self.ids = ids
-        self._stemmer = Stemmer.Stemmer("english")
-        self._stopwords = frozenset(bm25s.stopwords.STOPWORDS_EN)
-        self._vocab: dict[str, int] = getattr(retriever, "vocab_dict", None) or {}
+
+@dataclass(frozen=True)
+class Postings:
+    """One BM25 segment: for each term (a column), the rows (passages) it occurs in and how often."""
+
+    ids: npt.NDArray[np.int64]
+    """The chunk id of each row."""
+    lengths: npt.NDArray[np.float32]
+    """Content words in each row."""
+    terms: list[str]
+    indptr: npt.NDArray[np.int64]
+    """Term ``c``'s entries are ``rows[indptr[c]:indptr[c + 1]]`` and ``counts[...]`` alike."""
+    rows: npt.NDArray[np.int32]
+    counts: npt.NDArray[np.float32]
+
+    @classmethod
+    def from_texts(cls, ids: Sequence[int], texts: Sequence[str]) -> Postings:
+        vocabulary: dict[str, int] = {}
+        columns: list[int] = []
+        lengths = np.zeros(len(texts), dtype=np.float32)
+        for row, text in enumerate(texts):
+            stems = content_stems(text)
+            lengths[row] = len(stems)
+            columns.extend(vocabulary.setdefault(stem, len(vocabulary)) for stem in stems)
+        rows = np.repeat(np.arange(len(texts), dtype=np.int64), lengths.astype(np.int64))
+        return cls._from_pairs(np.asarray(ids, dtype=np.int64), lengths, list(vocabulary), np.asarray(columns), rows)
+
+    @classmethod
+    def _from_pairs(
+        cls,
+        ids: npt.NDArray[np.int64],
+        lengths: npt.NDArray[np.float32],
+        terms: list[str],
+        columns: npt.NDArray[Any],
+        rows: npt.NDArray[Any],
+        counts: npt.NDArray[Any] | None = None,
+    ) -> Postings:
+        """From (column, row) pairs, one per occurrence, or with ``counts`` one per distinct pair."""
+        key = columns.astype(np.int64) * max(len(ids), 1) + rows.astype(np.int64)
+        if counts is None:
+            key, tally = np.unique(key, return_counts=True)
+        else:
+            order = np.argsort(key, kind="stable")
+            key, tally = key[order], counts[order]
+        column_of = key // max(len(ids), 1)
+        indptr = np.searchsorted(column_of, np.arange(len(terms) + 1)).astype(np.int64)
+        return cls(
+            ids,
+            lengths,
+            terms,
+            indptr,
+            (key % max(len(ids), 1)).astype(np.int32),
+            np.asarray(tally, dtype=np.float32),
+        )
+
+    @classmethod
+    def merge(cls, parts: Sequence[Postings], live: Sequence[npt.NDArray[np.bool_]]) -> Postings:
+        """One segment holding the live rows of ``parts``, in order (no text is read again)."""
+        vocabulary: dict[str, int] = {}
+        ids, lengths, columns, rows, counts = [], [], [], [], []
+        offset = 0
+        for part, alive in zip(parts, live, strict=True):
+            renumber = np.where(alive, np.cumsum(alive) - 1 + offset, -1)
+            to_global = np.asarray([vocabulary.setdefault(t, len(vocabulary)) for t in part.terms], dtype=np.int64)
+            column = np.repeat(np.arange(len(part.terms)), np.diff(part.indptr))
+            row = renumber[part.rows]
+            keep = row >= 0
+            columns.append(to_global[column[keep]] if len(to_global) else column[keep])
+            rows.append(row[keep])
+            counts.append(part.counts[keep])
+            ids.append(part.ids[alive])
+            lengths.append(part.lengths[alive])
+            offset += int(alive.sum())
+        return cls._from_pairs(
+            np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64),
+            np.concatenate(lengths) if lengths else np.zeros(0, dtype=np.float32),
+            list(vocabulary),
+            np.concatenate(columns) if columns else np.zeros(0, dtype=np.int64),
+            np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64),
+            np.concatenate(counts) if counts else np.zeros(0, dtype=np.float32),
+        )
+
+    def save(self, path: Path) -> None:
+        """One ``.npz`` of plain arrays (terms as newline-joined UTF-8), written whole or not at all."""
+        partial = path.with_name(path.name + ".partial")
+        with partial.open("wb") as handle:
+            np.savez(
+                handle,
+                ids=self.ids,
+                lengths=self.lengths,
+                terms=np.frombuffer("\n".join(self.terms).encode("utf-8"), dtype=np.uint8),
+                indptr=self.indptr,
+                rows=self.rows,
+                counts=self.counts,
+            )
+        os.replace(partial, path)
+
+    @classmethod
+    def load(cls, path: Path) -> Postings:
+        if not path.is_file():
+            raise FileNotFoundError(path)
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                text = data["terms"].tobytes().decode("utf-8")
+                postings = cls(
+                    data["ids"].astype(np.int64),
+                    data["lengths"].astype(np.float32),
+                    text.split("\n") if text else [],
+                    data["indptr"].astype(np.int64),
+                    data["rows"].astype(np.int32),
+                    data["counts"].astype(np.float32),
+                )
+        except (OSError, KeyError, ValueError, EOFError, UnicodeDecodeError, zipfile.BadZipFile) as error:
+            raise ValueError(f"not a readable BM25 segment ({type(error).__name__}: {error})") from error
+        if len(postings.indptr) != len(postings.terms) + 1 or len(postings.rows) != int(postings.indptr[-1]):
+            raise ValueError("not a readable BM25 segment: its arrays disagree")
+        return postings
+
+
+class LexicalIndex:
+    """BM25 over the live rows of a list of ``Postings`` segments; rows map to chunk ids (``ids``)."""
+
+    def __init__(
+        self, segments: list[Postings] | None = None, removed: set[int] | None = None, files: list[str] | None = None
+    ) -> None:
+        self._parts: list[Postings] = list(segments or [])
+        self._removed: set[int] = set(removed or ())
+        self._files: list[str] = list(files or [])
+        """The saved segment file of each of the first ``len(_files)`` parts; later parts are new."""
+        self._stopwords = _STOPWORDS
+        self._stemmer = _STEMMER
         self._by_initial: dict[str, list[str]] | None = None
         # A query's stems are asked for by BM25, term weights and coverage: respell each once.
         self._respelled: dict[str, str] = {}
+        self._index()
+
+    def _index(self) -> None:
+        """Rows, lengths and document frequencies of the live passages of all segments."""
+        self._rows_of: list[npt.NDArray[np.int64]] = []
+        ids, lengths = [], []
+        offset = 0
+        self._columns: dict[str, list[tuple[int, int]]] = {}
+        self._vocab: dict[str, int] = {}
+        for number, part in enumerate(self._parts):
+            alive = self._alive(part)
+            rows = np.where(alive, np.cumsum(alive) - 1 + offset, -1)
+            self._rows_of.append(rows)
+            ids.append(part.ids[alive])
+            lengths.append(part.lengths[alive])
+            offset += int(alive.sum())
+            live_entries = (rows[part.rows] >= 0).astype(np.int64)
+            df = np.add.reduceat(live_entries, part.indptr[:-1]) if len(live_entries) else np.zeros(0, np.int64)
+            df[np.diff(part.indptr) == 0] = 0
+            for column, (term, count) in enumerate(zip(part.terms, df.tolist(), strict=True)):
+                if count:
+                    self._columns.setdefault(term, []).append((number, column))
+                    self._vocab[term] = self._vocab.get(term, 0) + count
+        self.ids: npt.NDArray[np.int64] = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
+        self._lengths = np.concatenate(lengths) if lengths else np.zeros(0, dtype=np.float32)
+        self._average = float(self._lengths.mean()) if len(self._lengths) else 1.0
+        self._by_initial, self._respelled = None, {}
 
     @classmethod
-    def build(cls, ids: list[int], texts: list[str]) -> LexicalIndex:
+    def build(cls, ids: Sequence[int], texts: Sequence[str]) -> LexicalIndex:
         """Index ``texts`` (one per chunk id) with English stemming and stopwords."""
-        stemmer = Stemmer.Stemmer("english")
-        retriever = bm25s.BM25()
-        if texts:
-            tokens = bm25s.tokenize(texts, stopwords="en", stemmer=stemmer, show_progress=False)
-            retriever.index(tokens, show_progress=False)
-        return cls(retriever, np.asarray(ids, dtype=np.int64))
+        return cls([Postings.from_texts(ids, texts)] if len(ids) else [])
+
+    def add(self, ids: Sequence[int], texts: Sequence[str]) -> None:
+        """Index more chunks (a new segment, saved by ``save_changes``)."""
+        if len(ids):
+            self._parts.append(Postings.from_texts(ids, texts))
+            self._index()
+
+    def remove(self, ids: Sequence[int]) -> None:
+        """Stop finding these chunks (their rows stay in their segment until segments merge)."""
+        if len(ids):
+            self._removed.update(int(i) for i in ids)
+            self._index()
+
+    def save_changes(self, folder: Path) -> dict[str, Any]:
+        """Write into ``folder`` the segments added since loading (merged into one) and the ids removed
+        from saved segments; or, for a new index, many segments or many removals, all live rows as
+        one segment. New names every time, as with the vector index; returns
+        ``{"segments": [...], "removed": file or None}`` for ``join``."""
+        folder.mkdir(parents=True, exist_ok=True)
+        saved, fresh = self._parts[: len(self._files)], self._parts[len(self._files) :]
+        stored = sum(len(p.ids) for p in saved)
+        dropped = sum(int((~self._alive(p)).sum()) for p in saved)
+        if not saved or len(saved) >= MAX_SEGMENTS or dropped > MAX_REMOVED_SHARE * max(stored, 1):
+            saved, fresh, self._files = [], self._parts, []
+        if fresh or not self._files:
+            merged = Postings.merge(fresh, [self._alive(p) for p in fresh])
+            name = f"postings.{secrets.token_hex(4)}.npz"
+            merged.save(folder / name)
+            self._parts, self._files = [*saved, merged], [*self._files, name]
+        self._removed = {int(i) for p in saved for i in p.ids[~self._alive(p)]}
+        removed = None
+        if self._removed:
+            removed = f"removed.{secrets.token_hex(4)}.npy"
+            partial = folder / (removed + ".partial")
+            with partial.open("wb") as handle:
+                np.save(handle, np.asarray(sorted(self._removed), dtype=np.int64))
+            os.replace(partial, folder / removed)
+        self._index()
+        return {"segments": list(self._files), "removed": removed}
+
+    def _alive(self, part: Postings) -> npt.NDArray[np.bool_]:
+        if not self._removed:
+            return np.ones(len(part.ids), dtype=bool)
+        return ~np.isin(part.ids, np.fromiter(self._removed, dtype=np.int64))
+
+    @staticmethod
+    def tidy(folder: Path, entry: dict[str, Any]) -> None:
+        """Delete the files in ``folder`` that ``entry`` does not list (earlier saves, older formats)."""
+        wanted = {*entry["segments"], entry["removed"]}
+        for file in folder.iterdir():
+            if file.name not in wanted and file.is_file():
+                file.unlink()
+
+    @classmethod
+    def join(cls, parts: list[Postings], removed: npt.NDArray[np.int64] | None, files: list[str]) -> LexicalIndex:
+        """The index saved as segment files ``files`` (read as ``parts``), less the ``removed`` chunk ids."""
+        return cls(parts, {int(i) for i in removed} if removed is not None else set(), files)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -142,36 +364,27 @@ class LexicalIndex:
 
     def scores(self, text: str) -> npt.NDArray[np.float32]:
         """BM25 score of every indexed chunk (aligned with ``ids``) for a query."""
-        terms = self.query_terms(text)
-        if not terms or not len(self):
-            return np.zeros(len(self), dtype=np.float32)
-        return np.asarray(self._retriever.get_scores(terms), dtype=np.float32)
+        out = np.zeros(len(self), dtype=np.float32)
+        for term in self.query_terms(text):
+            weight = self.idf(term)
+            for number, column in self._columns[term]:
+                part = self._parts[number]
+                start, end = part.indptr[column], part.indptr[column + 1]
+                rows = self._rows_of[number][part.rows[start:end]]
+                live = rows >= 0
+                rows, counts = rows[live], part.counts[start:end][live]
+                norm = K1 * ((1 - B) + B * self._lengths[rows] / self._average)
+                out[rows] += weight * counts / (norm + counts)
+        return out
 
     def idf(self, stem: str) -> float:
         """Inverse document frequency of a stemmed term (0 for unknown terms)."""
-        if stem not in self._vocab or not len(self):
+        df = self._vocab.get(stem, 0)
+        if not df:
             return 0.0
-        column = self._vocab[stem]
-        indptr = self._retriever.scores["indptr"]
-        df = int(indptr[column + 1] - indptr[column])
         n = len(self)
         return float(np.log(1.0 + (n - df + 0.5) / (df + 0.5)))
 
     def stems(self, text: str) -> list[str]:
         """Stemmed content words of any text, the same way the index saw its chunks."""
-        words = [w for w in _TOKEN.findall(text.casefold()) if w not in self._stopwords]
-        return list(self._stemmer.stemWords(words))
-
-    def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        if len(self):
-            self._retriever.save(str(folder))
-        (folder / "chunk_ids.json").write_text(json.dumps(self.ids.tolist()))
-
-    @classmethod
-    def load(cls, folder: Path) -> LexicalIndex:
-        ids = np.asarray(json.loads((folder / "chunk_ids.json").read_text()), dtype=np.int64)
-        if len(ids) == 0:
-            return cls(bm25s.BM25(), ids)
-        retriever = bm25s.BM25.load(str(folder), mmap=False)
-        return cls(retriever, ids)
+        return content_stems(text)

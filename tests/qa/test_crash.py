@@ -62,11 +62,11 @@ if point == "reading":
     read_text_file = qa.readers._READERS[".txt"]
     qa.readers._READERS[".txt"] = lambda *a: die() if next(files) == 20 else read_text_file(*a)
 elif point == "bm25":
-    wrap(qa.collection.LexicalIndex, "save", after=lambda *a: True)
+    wrap(qa.collection.LexicalIndex, "save_changes", after=lambda *a: True)
 elif point == "index":
     # The final write: BM25 is saved first, then the passage index's changes, which die once written.
     final = []
-    wrap(qa.collection.LexicalIndex, "save", after=lambda *a: final.append(1) and False)
+    wrap(qa.collection.LexicalIndex, "save_changes", after=lambda *a: final.append(1) and False)
     wrap(qa.collection.FaissIndex, "save_changes", after=lambda i, folder, name: bool(final) and name == "vectors")
 elif point == "manifest":
     write_text = Path.write_text
