@@ -93,14 +93,16 @@ class Postings:
     @classmethod
     def from_texts(cls, ids: Sequence[int], texts: Sequence[str]) -> Postings:
         vocabulary: dict[str, int] = {}
-        columns: list[int] = []
+        columns: list[npt.NDArray[np.int32]] = []
         lengths = np.zeros(len(texts), dtype=np.float32)
         for row, text in enumerate(texts):
             stems = content_stems(text)
             lengths[row] = len(stems)
-            columns.extend(vocabulary.setdefault(stem, len(vocabulary)) for stem in stems)
+            found = (vocabulary.setdefault(stem, len(vocabulary)) for stem in stems)
+            columns.append(np.fromiter(found, dtype=np.int32, count=len(stems)))
         rows = np.repeat(np.arange(len(texts), dtype=np.int64), lengths.astype(np.int64))
-        return cls._from_pairs(np.asarray(ids, dtype=np.int64), lengths, list(vocabulary), np.asarray(columns), rows)
+        column = np.concatenate(columns) if columns else np.zeros(0, dtype=np.int32)
+        return cls._from_pairs(np.asarray(ids, dtype=np.int64), lengths, list(vocabulary), column, rows)
 
     @classmethod
     def _from_pairs(
@@ -225,9 +227,11 @@ class LexicalIndex:
             ids.append(part.ids[alive])
             lengths.append(part.lengths[alive])
             offset += int(alive.sum())
-            live_entries = (rows[part.rows] >= 0).astype(np.int64)
-            df = np.add.reduceat(live_entries, part.indptr[:-1]) if len(live_entries) else np.zeros(0, np.int64)
-            df[np.diff(part.indptr) == 0] = 0
+            df = np.diff(part.indptr)
+            if not alive.all() and len(part.rows):
+                live_entries = (rows[part.rows] >= 0).astype(np.int64)
+                df = np.add.reduceat(live_entries, part.indptr[:-1])
+                df[np.diff(part.indptr) == 0] = 0
             for column, (term, count) in enumerate(zip(part.terms, df.tolist(), strict=True)):
                 if count:
                     self._columns.setdefault(term, []).append((number, column))
@@ -266,7 +270,8 @@ class LexicalIndex:
         if not saved or len(saved) >= MAX_SEGMENTS or dropped > MAX_REMOVED_SHARE * max(stored, 1):
             saved, fresh, self._files = [], self._parts, []
         if fresh or not self._files:
-            merged = Postings.merge(fresh, [self._alive(p) for p in fresh])
+            alive = [self._alive(p) for p in fresh]
+            merged = fresh[0] if len(fresh) == 1 and alive[0].all() else Postings.merge(fresh, alive)
             name = f"postings.{secrets.token_hex(4)}.npz"
             merged.save(folder / name)
             self._parts, self._files = [*saved, merged], [*self._files, name]

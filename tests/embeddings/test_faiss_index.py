@@ -122,3 +122,41 @@ def test_an_id_removed_and_added_again_is_kept(tmp_path) -> None:
     loaded = _read(tmp_path, index.save_changes(tmp_path, "v"))
     assert loaded.ids() == set(range(5))
     assert loaded.search(vectors[5], 1)[0].id == 4
+
+
+def _clustered(rows: int, dim: int, seed: int) -> np.ndarray:
+    """Unit vectors in clusters, as embeddings of news are (uniform noise has no neighbours to find)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(40, dim))
+    vectors = centres[rng.integers(0, 40, rows)] + 0.6 * rng.normal(size=(rows, dim))
+    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_a_large_index_is_saved_approximate_and_keeps_working(tmp_path, monkeypatch) -> None:
+    """Past APPROXIMATE_FROM a save trains an IVF index; it reads back, takes segments and removals,
+    and finds what exact search finds."""
+    monkeypatch.setattr("embeddings.faiss_index.APPROXIMATE_FROM", 2000)
+    vectors = _clustered(3000, 32, seed=11)
+    index = FaissIndex(32)
+    index.add(list(range(2500)), vectors[:2500])
+    assert index.kind == "flat"
+    entry = index.save_changes(tmp_path, "v")
+    assert index.kind.startswith("ivf") and index.kind.endswith(",sq8")
+
+    loaded = _read(tmp_path, entry)
+    assert loaded.kind == index.kind and len(loaded) == 2500
+    loaded.add(list(range(2500, 3000)), vectors[2500:])
+    assert loaded.remove([0, 1, 2]) == 3
+    entry = loaded.save_changes(tmp_path, "v")
+    assert len(entry["segments"]) == 2  # the IVF base and a flat segment of the 500 added
+
+    again = _read(tmp_path, entry)
+    assert again.ids() == set(range(3, 3000))
+    queries = _clustered(50, 32, seed=12)
+    recall = np.mean(
+        [len({n.id for n in again.search(q, 10)} & {n.id for n in again.exact_search(q, 10)}) / 10 for q in queries]
+    )
+    assert recall >= 0.9
+    assert again.scores(vectors[2700], [2700])[0] == pytest.approx(1.0, abs=0.01)
+    norms = again.norms()
+    assert len(norms) == 2997 and float(np.abs(norms - 1.0).max()) < 0.05, float(np.abs(norms - 1.0).max())
