@@ -29,6 +29,8 @@ MAX_REMOVED_SHARE = 0.25
 # stays exact: a flat scan of 50,000 vectors takes about 15 ms here, and dev-24 and BBC stay exact.
 APPROXIMATE_FROM = 50_000
 NPROBE = 24
+# An IVF index finds a vector by id (to re-score a passage's sentences) through a hash table.
+_HASHTABLE = faiss.DirectMap.Hashtable  # type: ignore[attr-defined]
 
 
 class FaissIndex:
@@ -64,7 +66,7 @@ class FaissIndex:
         ivf = _ivf_of(index)
         sample = np.sort(np.random.default_rng(0).choice(len(ids), size=min(len(ids), 40 * nlist), replace=False))
         ivf.train(inner.reconstruct_batch(keys[sample]))
-        ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
+        ivf.set_direct_map_type(_HASHTABLE)
         for start in range(0, len(ids), 100_000):
             ivf.add_with_ids(inner.reconstruct_batch(keys[start : start + 100_000]), ids[start : start + 100_000])
         ivf.nprobe = NPROBE
@@ -248,7 +250,7 @@ class FaissIndex:
         ivf = _ivf_of(index)
         if ivf is not None:
             if ivf.direct_map.type != faiss.DirectMap.Hashtable:
-                ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
+                ivf.set_direct_map_type(_HASHTABLE)
             ivf.nprobe = NPROBE
         return cls(int(index.d), index)
 
