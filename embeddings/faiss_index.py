@@ -249,7 +249,7 @@ class FaissIndex:
             raise ValueError(f"not a readable FAISS index, {size} bytes: truncated or damaged") from error
         ivf = _ivf_of(index)
         if ivf is not None:
-            if ivf.direct_map.type != faiss.DirectMap.Hashtable:
+            if ivf.direct_map.type != _HASHTABLE:
                 ivf.set_direct_map_type(_HASHTABLE)
             ivf.nprobe = NPROBE
         return cls(int(index.d), index)
