@@ -120,12 +120,13 @@ def build(base_dir: Path, target: Path, passages: int) -> dict[str, float]:
         sentence_index.add(
             (sentence_ids + offset_s).tolist(), sentence_vectors if copy == 0 else noisy(sentence_vectors, rng)
         )
-        # A long ingest saves (checkpoints) as it goes, and a save past FaissIndex's threshold turns
-        # the index approximate: from then on vectors go in at 8 bits. Do the same, or a million
-        # passages' sentence vectors would sit in memory at full precision.
-        for index in (vectors, sentence_index):
-            if index.kind == "flat" and len(index) >= 250_000:
-                index.approximate()
+        # A long ingest saves (checkpoints) about twenty times as it goes: each save writes the new
+        # vectors as a segment and lets them go from memory, and the first save past FaissIndex's
+        # threshold turns the index approximate (8-bit). Do the same, or a million passages'
+        # sentence vectors would sit in memory at full precision.
+        if (copy + 1) % max(1, copies // 20) == 0:
+            for index, name in ((vectors, VECTORS), (sentence_index, SENTENCE_VECTORS)):
+                FaissIndex.tidy(folder, name, index.save_changes(folder, name))
         for cid, aid, a, b in chunks:
             article = by_id[aid]
             title = article.clean.title if copy == 0 else f"{article.clean.title} ({copy})"
@@ -141,6 +142,8 @@ def build(base_dir: Path, target: Path, passages: int) -> dict[str, float]:
         VECTORS: vectors.save_changes(folder, VECTORS),
         SENTENCE_VECTORS: sentence_index.save_changes(folder, SENTENCE_VECTORS),
     }
+    for name, entry in manifest["indexes"].items():
+        FaissIndex.tidy(folder, name, entry)
     manifest["counts"] = {
         "articles": store.count_articles(),
         "chunks": store.count_chunks(),

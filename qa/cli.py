@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         chunking=_chunking(args),
         replace=args.replace,
         progress=terminal_progress("embedding"),
+        ray=args.ray or os.environ.get("RAY_ADDRESS") or None,
     )
     for skip in report.skipped:
         print(f"warning: skipped {skip}", file=sys.stderr)
@@ -241,6 +243,14 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["auto", "cpu", "cuda"],
         default="auto",
         help="cpu: ONNX Runtime int8 (about twice torch's speed); cuda: torch on the GPU; auto: cuda if present",
+    )
+    p.add_argument(
+        "--ray",
+        nargs="?",
+        const="local",
+        metavar="ADDRESS",
+        help="run the model's passes on Ray Data actors: a cluster address (ray://host:10001 or host:6379), or "
+        "none for a Ray started here; $RAY_ADDRESS does the same (needs pip install -e '.[ray]')",
     )
     chunk_options(p)
     p.set_defaults(run=cmd_ingest)

@@ -13,7 +13,7 @@ from embeddings.onnx_embedder import OnnxEmbedder
 from embeddings.pair_classifier import export_answer_model, exported_path
 from embeddings.token_embedder import UnsupportedModel
 from qa.collection import MANIFEST, Collection, open_store, read_manifest, remove_leftovers
-from qa.errors import CollectionNotFound, NothingToIngest
+from qa.errors import CollectionNotFound, InvalidInput, NothingToIngest
 from qa.ingest import IngestReport, Progress, ingest, unchanged_report
 from qa.readers import read_paths
 from qa.reading import ANSWER_MODEL, ModelReader, Reader, RulesReader
@@ -118,6 +118,21 @@ class Engine:
             self._embedders[name] = embedder or SentenceTransformerEmbedder(name, device=device)
         return self._embedders[name]
 
+    def _ray_embedder(self, model: str, address: str) -> Embedder:
+        """The ingest embedder with its passes sent to Ray (``pip install -e .[ray]``)."""
+        from embeddings.ray_embedder import EmbedderSpec, RayEmbedder
+
+        local = self.embedder(model)
+        device = ingest_device(self.settings.device)
+        cached = getattr(local, "path", None)  # an ONNX export: the workers load the same file
+        spec = EmbedderSpec(model, str(cached.parent) if isinstance(cached, Path) else None, device)
+        try:
+            return RayEmbedder(local, spec, address)
+        except ImportError as missing:
+            raise InvalidInput(
+                f"--ray needs Ray Data ({missing}); install it with: pip install -e '.[ray]'"
+            ) from missing
+
     def _onnx_embedder(self, name: str) -> Embedder | None:
         try:
             return OnnxEmbedder(name, cache=self.settings.data_dir / MODEL_CACHE)
@@ -165,8 +180,13 @@ class Engine:
         chunking: ChunkSettings | None = None,
         replace: bool = False,
         progress: Progress | None = None,
+        ray: str | None = None,
     ) -> IngestReport:
-        """Read files or folders and add their articles to collection ``name``."""
+        """Read files or folders and add their articles to collection ``name``.
+
+        With ``ray`` (a cluster address, or "local" for a Ray started here), the model's passes run
+        on Ray Data actors; everything else, and the collection, stays in this process.
+        """
         result = read_paths(paths)
         if not result.articles and not result.skipped:
             raise NothingToIngest(f"no files found in {', '.join(map(str, paths))}")
@@ -182,11 +202,12 @@ class Engine:
             nothing_new = self._unchanged(result.articles, name, result.skipped)
             if nothing_new is not None:
                 return nothing_new
+        embedder = self.embedder(model) if ray is None else self._ray_embedder(model, ray)
         report = ingest(
             result.articles,
             self.settings.data_dir,
             name,
-            self.embedder(model),
+            embedder,
             chunking,
             replace=replace,
             skipped=result.skipped,

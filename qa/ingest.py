@@ -156,8 +156,10 @@ def _embed_separately(work: Collection, embedder: Embedder, plan: _Plan, counter
 def _embed_in_one_pass(work: Collection, embedder: SpanEmbedder, plan: _Plan, counter: _Counter) -> None:
     """Passages through the model once; each sentence's vector pooled from its tokens in the passages holding it."""
     sums: dict[int, Vectors] = {}
-    for first in range(0, len(plan.texts), EMBED_GROUP):
-        last = first + EMBED_GROUP
+    # An embedder that farms passages out (Ray) takes the whole batch in one call.
+    group = int(getattr(embedder, "group", EMBED_GROUP))
+    for first in range(0, len(plan.texts), group):
+        last = first + group
         vectors, pooled = embedder.embed_with_spans(plan.texts[first:last], plan.spans[first:last])
         work.vectors.add([r[0] for r in plan.rows[first:last]], vectors)
         for sentence_ids, found in zip(plan.sentences_of[first:last], pooled, strict=True):
