@@ -182,12 +182,12 @@ class Postings:
             with np.load(path, allow_pickle=False) as data:
                 text = data["terms"].tobytes().decode("utf-8")
                 postings = cls(
-                    data["ids"].astype(np.int64),
-                    data["lengths"].astype(np.float32),
+                    data["ids"].astype(np.int64, copy=False),
+                    data["lengths"].astype(np.float32, copy=False),
                     text.split("\n") if text else [],
-                    data["indptr"].astype(np.int64),
-                    data["rows"].astype(np.int32),
-                    data["counts"].astype(np.float32),
+                    data["indptr"].astype(np.int64, copy=False),
+                    data["rows"].astype(np.int32, copy=False),
+                    data["counts"].astype(np.float32, copy=False),
                 )
         except (OSError, KeyError, ValueError, EOFError, UnicodeDecodeError, zipfile.BadZipFile) as error:
             raise ValueError(f"not a readable BM25 segment ({type(error).__name__}: {error})") from error
