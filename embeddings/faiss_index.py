@@ -29,7 +29,6 @@ MAX_REMOVED_SHARE = 0.25
 # stays exact: a flat scan of 50,000 vectors takes about 15 ms here, and dev-24 and BBC stay exact.
 APPROXIMATE_FROM = 50_000
 NPROBE = 24
-# An IVF index finds a vector by id (to re-score a passage's sentences) through a hash table.
 _HASHTABLE = faiss.DirectMap.Hashtable  # type: ignore[attr-defined]
 
 
@@ -66,7 +65,6 @@ class FaissIndex:
         ivf = _ivf_of(index)
         sample = np.sort(np.random.default_rng(0).choice(len(ids), size=min(len(ids), 40 * nlist), replace=False))
         ivf.train(inner.reconstruct_batch(keys[sample]))
-        ivf.set_direct_map_type(_HASHTABLE)
         for start in range(0, len(ids), 100_000):
             ivf.add_with_ids(inner.reconstruct_batch(keys[start : start + 100_000]), ids[start : start + 100_000])
         ivf.nprobe = NPROBE
@@ -85,7 +83,24 @@ class FaissIndex:
             ids = faiss.vector_to_array(self._index.id_map).astype(np.int64)  # type: ignore[attr-defined]
             return inner, np.arange(len(ids), dtype=np.int64), ids
         ids = np.asarray(sorted(self.ids()), dtype=np.int64)
+        self._lookup()
         return self._ivf, ids, ids
+
+    def _lookup(self) -> None:
+        """An IVF index finds a vector by its id (to re-score or remove it) through a hash table, made on first need."""
+        if self._ivf is not None and self._ivf.direct_map.type != _HASHTABLE:
+            self._ivf.set_direct_map_type(_HASHTABLE)
+
+    def _empty_twin(self) -> FaissIndex:
+        """An empty IVF index trained as this one is (same lists, same 8-bit ranges), for a segment of new vectors."""
+        assert self._ivf is not None
+        index = faiss.index_factory(self.dim, f"IVF{self._ivf.nlist},SQ8", faiss.METRIC_INNER_PRODUCT)
+        mine: Any = faiss.downcast_index(self._index)
+        twin: Any = faiss.downcast_index(index)
+        twin.quantizer.add(mine.quantizer.reconstruct_n(0, mine.nlist))
+        faiss.copy_array_to_vector(faiss.vector_to_array(mine.sq.trained), twin.sq.trained)
+        twin.is_trained = True
+        return FaissIndex(self.dim, index)
 
     def exact_search(self, query: Vectors, k: int) -> list[Neighbor]:
         """As ``search``, looking at every stored vector (for measuring an approximate index's recall)."""
@@ -129,6 +144,7 @@ class FaissIndex:
     def _remove_ids(self, ids: npt.NDArray[np.int64]) -> int:
         # An IVF index's id hashtable takes only a plain array of ids; the flat one a batch (a set).
         if self._ivf is not None:
+            self._lookup()
             return int(self._ivf.remove_ids(faiss.IDSelectorArray(len(ids), faiss.swig_ptr(ids))))
         return int(self._index.remove_ids(faiss.IDSelectorBatch(ids)))
 
@@ -145,6 +161,7 @@ class FaissIndex:
         """Inner product of the query with the stored vectors of ``ids`` (which must be present)."""
         if not ids:
             return []
+        self._lookup()
         stored = np.stack([self._index.reconstruct(int(i)) for i in ids])
         return [float(s) for s in stored @ self._as_matrix(query)[0]]
 
@@ -197,7 +214,9 @@ class FaissIndex:
             self.save(folder / segment)
             segments, self._removed = [segment], set()
         elif self._fresh:
-            delta = FaissIndex(self.dim)
+            # New vectors of an approximate index are stored as it stores them (8 bits, its lists),
+            # so reading them back is a merge of lists rather than encoding them again.
+            delta = FaissIndex(self.dim) if self._ivf is None else self._empty_twin()
             kept = list(self._fresh)
             delta._index.add_with_ids(np.stack([self._fresh[i] for i in kept]), np.asarray(kept, dtype=np.int64))
             segment = f"{name}.{secrets.token_hex(4)}.faiss"
@@ -228,6 +247,11 @@ class FaissIndex:
         for part in parts[1:]:
             if part.dim != index.dim:
                 raise ValueError(f"segments of dimensions {index.dim} and {part.dim}")
+            if index._ivf is not None and part._ivf is not None and part._ivf.nlist == index._ivf.nlist:
+                if index._ivf.direct_map.type != faiss.DirectMap.NoMap:  # type: ignore[attr-defined]
+                    index._ivf.set_direct_map_type(faiss.DirectMap.NoMap)  # type: ignore[attr-defined]
+                index._ivf.merge_from(part._ivf, 0)
+                continue
             vectors, ids = part._contents()
             if len(ids):
                 index._index.add_with_ids(vectors, ids)
@@ -249,8 +273,6 @@ class FaissIndex:
             raise ValueError(f"not a readable FAISS index, {size} bytes: truncated or damaged") from error
         ivf = _ivf_of(index)
         if ivf is not None:
-            if ivf.direct_map.type != _HASHTABLE:
-                ivf.set_direct_map_type(_HASHTABLE)
             ivf.nprobe = NPROBE
         return cls(int(index.d), index)
 
