@@ -16,15 +16,15 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
 
-# The tests also cover the optional Ray extra (`ingest --ray`).
-$(BIN)/.installed-ray: $(BIN)/.installed
-	$(BIN)/pip install --quiet -e ".[dev,ray]"
+# The tests also cover the optional extras: Ray (`ingest --ray`) and MCP (`serve --mcp`).
+$(BIN)/.installed-extras: $(BIN)/.installed
+	$(BIN)/pip install --quiet -e ".[dev,ray,mcp]"
 	touch $@
 
 run: $(BIN)/.installed
 	$(BIN)/article-qa demo
 
-test: $(BIN)/.installed-ray
+test: $(BIN)/.installed-extras
 	$(BIN)/ruff check qa embeddings tests benchmarks training $(wildcard app.py)
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q

@@ -6,6 +6,7 @@ Run ``python app.py`` (or ``article-qa serve``) and open http://127.0.0.1:7860.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 from collections.abc import Iterator
@@ -21,7 +22,7 @@ from qa.engine import SAMPLE_COLLECTION, Engine
 from qa.errors import QAError
 from qa.generation import llm_config
 from qa.readers import SUPPORTED_SUFFIXES
-from qa.serving import add_app_options, exposure_warnings
+from qa.serving import add_app_options, exposure_warnings, local_url
 from qa.settings import Settings, default_data_dir
 from qa.terminal import configure_logging, terminal_progress
 
@@ -77,7 +78,16 @@ def build(service: ChatService, selected: str) -> gr.Blocks:
         return picker_update, stats(name), ingest_html(report), None
 
     def ask(question: str, collection: str = selected) -> dict[str, Any]:
-        """Answer a question from an article set: found, answer sentence, offsets and the passages with citations."""
+        """Answer a question from a set of news articles, quoting the sentence of an article that answers it.
+
+        Args:
+            question: the question, in plain words (e.g. "What did NATO propose to Russia?")
+            collection: the article set to ask; the app's picker lists them
+
+        Returns:
+            found (false when the articles do not say), answer (the quoted sentence), confidence, and
+            passages: the passages it came from, each with its article's title, source, date and URL
+        """
         try:
             return service.ask_data(question, collection)
         except QAError as error:
@@ -155,6 +165,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     args = parser.parse_args(argv)
     configure_logging(args.debug)
+    if args.mcp and importlib.util.find_spec("mcp") is None:
+        print("error: --mcp needs the MCP extra: pip install -e '.[mcp]'", file=sys.stderr)
+        return 2
     try:
         llm = llm_config(args.llm_base_url, args.llm_model, args.llm_api_key, os.environ)
         data_dir = Path(args.data_dir).expanduser() if args.data_dir else default_data_dir()
@@ -176,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"generated answers: {llm.model} at {llm.base_url}", file=sys.stderr)
     for warning in exposure_warnings(args.host, args.share):
         print(f"warning: {warning}", file=sys.stderr)
+    if args.mcp:
+        print(f"MCP tool 'ask' at {local_url(args.host, args.port)}/gradio_api/mcp/", file=sys.stderr)
     build(service, selected).launch(
         server_name=args.host,
         server_port=args.port,
@@ -184,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         css_paths=[STYLESHEET],
         head=PAGE_HEAD,
         max_file_size=f"{MAX_UPLOAD_MB}mb",
+        mcp_server=args.mcp,
     )
     return 0
 

@@ -44,6 +44,12 @@ def add_app_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--collection", "-c", help="article set selected at start (default: 'samples' or the first)")
     parser.add_argument("--share", action="store_true", help="also serve on a temporary public gradio.live link")
     parser.add_argument(
+        "--mcp",
+        action="store_true",
+        help="also serve question answering as an MCP tool for assistants, at /gradio_api/mcp/ "
+        "(needs pip install -e '.[mcp]')",
+    )
+    parser.add_argument(
         "--llm-base-url", help="OpenAI-compatible endpoint for generated answers ($ARTICLE_QA_LLM_BASE_URL)"
     )
     parser.add_argument("--llm-model", help="model name at that endpoint ($ARTICLE_QA_LLM_MODEL)")
@@ -64,6 +70,8 @@ def app_argv(args: argparse.Namespace) -> list[str]:
             argv += [flag, str(value)]
     if getattr(args, "share", False):
         argv.append("--share")
+    if getattr(args, "mcp", False):
+        argv.append("--mcp")
     if getattr(args, "debug", False):
         argv.append("--debug")
     return argv

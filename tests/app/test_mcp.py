@@ -1,0 +1,85 @@
+"""The app's question answering as an MCP tool (`--mcp`), called through the MCP client library; off unless asked."""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.app.conftest import ROOT, STARTUP_TIMEOUT, App, free_port
+
+pytest.importorskip("mcp", reason="the MCP extra is not installed: pip install -e '.[mcp]'")
+
+from mcp import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+
+
+def status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+    except (urllib.error.URLError, OSError):
+        return 0
+
+
+@pytest.fixture(scope="module")
+def mcp_url(app: App) -> Iterator[str]:
+    """A second app with --mcp, over the first one's data folder (its sample collection is built)."""
+    port = free_port()
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
+    command = [sys.executable, "app.py", "--port", str(port), "--data-dir", str(app.data_dir), "--mcp"]
+    log = app.log.with_name("app-mcp.log")
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    try:
+        while status(url + "gradio_api/mcp/schema") != 200:
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"app.py --mcp did not come up:\n{log.read_text(errors='replace')[-3000:]}")
+            time.sleep(0.5)  # polling a port that is not up yet
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+async def call_ask(url: str, arguments: dict[str, str]) -> tuple[list[Any], Any]:
+    async with streamable_http_client(url + "gradio_api/mcp/") as (read, write, _):
+        async with ClientSession(read, write) as session:
+            await session.initialize()
+            tools = (await session.list_tools()).tools
+            ask = next(t for t in tools if t.name.endswith("ask"))
+            return tools, await session.call_tool(ask.name, arguments)
+
+
+def test_an_assistant_can_ask_the_articles(mcp_url: str) -> None:
+    tools, result = asyncio.run(
+        call_ask(mcp_url, {"question": "What did NATO propose to Russia?", "collection": "samples"})
+    )
+    assert [t.name for t in tools if t.name.endswith("ask")], "no ask tool"
+    assert not [t for t in tools if "respond" in t.name or "add_articles" in t.name], "private events leaked as tools"
+    (ask,) = [t for t in tools if t.name.endswith("ask")]
+    assert "news articles" in (ask.description or "") and {"question", "collection"} <= set(
+        ask.inputSchema["properties"]
+    )
+    assert not result.isError, result
+    # Gradio hands a dict result to the assistant as its Python text; read it back as such.
+    data = ast.literal_eval(result.content[0].text)
+    assert data["found"] is True and "missile" in data["answer"]
+    assert data["passages"][0]["headline"].startswith("NATO") and data["passages"][0]["source"]
+
+
+def test_mcp_is_off_unless_asked(app: App) -> None:
+    assert status(app.url + "gradio_api/mcp/schema") == 404
