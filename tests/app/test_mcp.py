@@ -56,12 +56,12 @@ def mcp_url(app: App) -> Iterator[str]:
 
 
 async def call_ask(url: str, arguments: dict[str, str]) -> tuple[list[Any], Any]:
-    async with streamable_http_client(url + "gradio_api/mcp/") as (read, write, _):
-        async with ClientSession(read, write) as session:
-            await session.initialize()
-            tools = (await session.list_tools()).tools
-            ask = next(t for t in tools if t.name.endswith("ask"))
-            return tools, await session.call_tool(ask.name, arguments)
+    endpoint = url + "gradio_api/mcp/"
+    async with streamable_http_client(endpoint) as (read, write, _), ClientSession(read, write) as session:
+        await session.initialize()
+        tools = (await session.list_tools()).tools
+        ask = next(t for t in tools if t.name.endswith("ask"))
+        return tools, await session.call_tool(ask.name, arguments)
 
 
 def test_an_assistant_can_ask_the_articles(mcp_url: str) -> None:
