@@ -90,9 +90,11 @@ class Searcher:
         lexical: dict[int, float] = {}
         if settings.retriever != "dense":
             scores = self.collection.lexical.scores(query)
-            top = top_rows(scores, pool)
+            # Only passages holding a question word score; pick among those (a few percent of a big collection).
+            holding = np.flatnonzero(scores > 0)
+            top = holding[top_rows(scores[holding], pool)]
             ids = self.collection.lexical.ids
-            lexical = {int(ids[row]): float(scores[row]) for row in top if scores[row] > 0}
+            lexical = {int(ids[row]): float(scores[row]) for row in top}
 
         if settings.retriever == "dense":
             ranked = dense
