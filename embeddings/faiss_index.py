@@ -28,7 +28,7 @@ MAX_REMOVED_SHARE = 0.25
 # 8-bit scalar quantisation, a quarter of the memory), searched in NPROBE lists. Below it search
 # stays exact: a flat scan of 50,000 vectors takes about 15 ms here, and dev-24 and BBC stay exact.
 APPROXIMATE_FROM = 50_000
-NPROBE = 24
+NPROBE = 32
 _HASHTABLE = faiss.DirectMap.Hashtable  # type: ignore[attr-defined]
 
 
