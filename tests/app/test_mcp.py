@@ -11,6 +11,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -65,9 +66,10 @@ async def call_ask(url: str, arguments: dict[str, str]) -> tuple[list[Any], Any]
 
 
 def test_an_assistant_can_ask_the_articles(mcp_url: str) -> None:
-    tools, result = asyncio.run(
-        call_ask(mcp_url, {"question": "What did NATO propose to Russia?", "collection": "samples"})
-    )
+    arguments = {"question": "What did NATO propose to Russia?", "collection": "samples"}
+    # In a thread of its own: the browser tests' Playwright keeps an event loop running in this one.
+    with ThreadPoolExecutor(1) as thread:
+        tools, result = thread.submit(asyncio.run, call_ask(mcp_url, arguments)).result()
     assert [t.name for t in tools if t.name.endswith("ask")], "no ask tool"
     assert not [t for t in tools if "respond" in t.name or "add_articles" in t.name], "private events leaked as tools"
     (ask,) = [t for t in tools if t.name.endswith("ask")]
