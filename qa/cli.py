@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from qa.errors import QAError
+from qa.errors import InvalidInput, QAError
 from qa.serving import add_app_options
 from qa.settings import ChunkSettings, SearchSettings, Settings, default_data_dir
 from qa.terminal import configure_logging, terminal_progress
@@ -47,16 +47,26 @@ def _chunking(args: argparse.Namespace) -> ChunkSettings | None:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from qa.engine import Engine
+    from qa.fetching import urls_in
 
+    paths = list(args.paths)
+    if args.urls:
+        try:
+            paths += urls_in(Path(args.urls).expanduser().read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as error:
+            raise InvalidInput(f"cannot read the list of URLs {args.urls}: {error}") from error
+    if not paths:
+        raise InvalidInput("nothing to ingest: give files, folders or URLs, or --urls FILE")
     engine = Engine(_settings(args))
     report = engine.ingest_paths(
-        args.paths,
+        paths,
         args.collection,
         model=args.model,
         chunking=_chunking(args),
         replace=args.replace,
         progress=terminal_progress("embedding"),
         ray=args.ray or os.environ.get("RAY_ADDRESS") or None,
+        fetch_timeout=args.fetch_timeout,
     )
     for skip in report.skipped:
         print(f"warning: skipped {skip}", file=sys.stderr)
@@ -234,7 +244,13 @@ def build_parser() -> argparse.ArgumentParser:
         )
 
     p = commands.add_parser("ingest", help="add articles (files or folders) to a collection")
-    p.add_argument("paths", nargs="+", help=".txt .md .html .htm .jsonl .json .csv files or folders")
+    p.add_argument(
+        "paths",
+        nargs="*",
+        help=".txt .md .html .htm .jsonl .json .csv files or folders, or web pages (http:// or https://)",
+    )
+    p.add_argument("--urls", metavar="FILE", help="also fetch the web pages listed in FILE, one URL per line")
+    p.add_argument("--fetch-timeout", type=float, default=20.0, help="seconds to wait for each web page (default 20)")
     p.add_argument("--collection", "-c", default="default")
     p.add_argument("--model", help="sentence-transformers model name or path (default all-MiniLM-L6-v2, bundled)")
     p.add_argument("--replace", action="store_true", help="rebuild the collection from scratch")

@@ -14,6 +14,7 @@ from embeddings.pair_classifier import export_answer_model, exported_path
 from embeddings.token_embedder import UnsupportedModel
 from qa.collection import MANIFEST, Collection, open_store, read_manifest, remove_leftovers
 from qa.errors import CollectionNotFound, InvalidInput, NothingToIngest
+from qa.file_text import ReadResult, collect
 from qa.ingest import IngestReport, Progress, ingest, unchanged_report
 from qa.readers import read_paths
 from qa.reading import ANSWER_MODEL, ModelReader, Reader, RulesReader
@@ -181,13 +182,21 @@ class Engine:
         replace: bool = False,
         progress: Progress | None = None,
         ray: str | None = None,
+        fetch_timeout: float = 20.0,
     ) -> IngestReport:
-        """Read files or folders and add their articles to collection ``name``.
+        """Read files, folders and web pages (``http(s)://`` addresses) and add their articles to collection ``name``.
 
         With ``ray`` (a cluster address, or "local" for a Ray started here), the model's passes run
         on Ray Data actors; everything else, and the collection, stays in this process.
         """
-        result = read_paths(paths)
+        from qa.fetching import fetch_articles, is_url  # httpx: only an ingest of web pages needs it
+
+        urls = [str(p) for p in paths if is_url(str(p))]
+        files = [p for p in paths if not is_url(str(p))]
+        result = read_paths(files) if files else ReadResult([], [])
+        if urls:
+            fetched = fetch_articles(urls, fetch_timeout)
+            result = collect([*result.articles, *fetched.articles, *result.skipped, *fetched.skipped])
         if not result.articles and not result.skipped:
             raise NothingToIngest(f"no files found in {', '.join(map(str, paths))}")
         if not result.articles:

@@ -26,6 +26,7 @@ __all__ = [
     "SUPPORTED_SUFFIXES",
     "ReadResult",
     "decode_bytes",
+    "html_article",
     "read_csv_file",
     "read_file",
     "read_html_file",
@@ -139,24 +140,32 @@ def _dateline(text: str) -> tuple[str | None, str | None]:
 
 def read_html_file(path: Path, name: str | None = None) -> ReadResult:
     """Read an HTML page: main text and metadata by trafilatura, else plain text of the body."""
-    import trafilatura  # imported here: it takes ~0.2 s and only HTML needs it
-
-    origin, name = str(path), name or path.name
     loaded = load_text(path)
     if isinstance(loaded, Skip):
         return collect([loaded])
+    return html_article(loaded, str(path), name or path.name)
+
+
+def html_article(html: str, origin: str, name: str, url: str | None = None, *, fallback: bool = True) -> ReadResult:
+    """The article in an HTML page (a file, or fetched from ``url``): trafilatura's main text and
+    metadata, else (with ``fallback``) the body's plain text; ``name`` is its id, ``origin`` what
+    messages call it."""
+    import trafilatura  # imported here: it takes ~0.2 s and only HTML needs it
+
     meta: dict[str, Any] = {}
     try:
-        doc = trafilatura.bare_extraction(loaded, with_metadata=True, include_comments=False)
+        doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
         if doc is not None:
             meta = doc if isinstance(doc, dict) else doc.as_dict()
     except Exception as exc:
         logger.debug("%s: trafilatura failed (%s); using plain text", origin, exc)
     text = clean_text(meta.get("text") or "")
     title = str_or_none(meta.get("title"))
+    if not text and not fallback:
+        return collect([skip(origin, "no article found on the page")])
     if not text:
         logger.debug("%s: trafilatura found no main text; using plain text", origin)
-        fallback_title, text = _html_plain_text(loaded)
+        fallback_title, text = _html_plain_text(html)
         title = title or fallback_title
     if not text:
         return collect([skip(origin, "no text found in the HTML")])
@@ -164,7 +173,7 @@ def read_html_file(path: Path, name: str | None = None) -> ReadResult:
     head, _, body = text.partition("\n")
     if title and head.strip() == title and body.strip():
         text = body.strip()
-    fields = {"title": title, "text": text, "date": meta.get("date"), "url": meta.get("url")}
+    fields = {"title": title, "text": text, "date": meta.get("date"), "url": meta.get("url") or url}
     return collect([record_article({**fields, "source": meta.get("sitename")}, name, origin)])
 
 
