@@ -55,8 +55,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             paths += urls_in(Path(args.urls).expanduser().read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError) as error:
             raise InvalidInput(f"cannot read the list of URLs {args.urls}: {error}") from error
-    if not paths:
-        raise InvalidInput("nothing to ingest: give files, folders or URLs, or --urls FILE")
+    if not paths and not args.feed:
+        raise InvalidInput("nothing to ingest: give files, folders or URLs, --urls FILE or --feed URL")
     engine = Engine(_settings(args))
     report = engine.ingest_paths(
         paths,
@@ -67,6 +67,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         progress=terminal_progress("embedding"),
         ray=args.ray or os.environ.get("RAY_ADDRESS") or None,
         fetch_timeout=args.fetch_timeout,
+        feeds=args.feed or [],
     )
     for skip in report.skipped:
         print(f"warning: skipped {skip}", file=sys.stderr)
@@ -250,6 +251,12 @@ def build_parser() -> argparse.ArgumentParser:
         help=".txt .md .html .htm .jsonl .json .csv files or folders, or web pages (http:// or https://)",
     )
     p.add_argument("--urls", metavar="FILE", help="also fetch the web pages listed in FILE, one URL per line")
+    p.add_argument(
+        "--feed",
+        action="append",
+        metavar="URL",
+        help="also fetch the articles an RSS or Atom feed links to, only those the collection lacks (repeatable)",
+    )
     p.add_argument("--fetch-timeout", type=float, default=20.0, help="seconds to wait for each web page (default 20)")
     p.add_argument("--collection", "-c", default="default")
     p.add_argument("--model", help="sentence-transformers model name or path (default all-MiniLM-L6-v2, bundled)")

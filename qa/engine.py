@@ -183,20 +183,30 @@ class Engine:
         progress: Progress | None = None,
         ray: str | None = None,
         fetch_timeout: float = 20.0,
+        feeds: Sequence[str] = (),
     ) -> IngestReport:
         """Read files, folders and web pages (``http(s)://`` addresses) and add their articles to collection ``name``.
 
         With ``ray`` (a cluster address, or "local" for a Ray started here), the model's passes run
         on Ray Data actors; everything else, and the collection, stays in this process.
         """
-        from qa.fetching import fetch_articles, is_url  # httpx: only an ingest of web pages needs it
+        from qa.fetching import feed_links, fetch_articles, is_url  # httpx: only web pages need it
 
         urls = [str(p) for p in paths if is_url(str(p))]
         files = [p for p in paths if not is_url(str(p))]
         result = read_paths(files) if files else ReadResult([], [])
-        if urls:
-            fetched = fetch_articles(urls, fetch_timeout)
-            result = collect([*result.articles, *fetched.articles, *result.skipped, *fetched.skipped])
+        feed_skips: list[Skip] = []
+        if feeds:
+            known = set(self._known_ids(name)) if not replace else set()
+            linked, feed_skips = feed_links(feeds, known | set(urls), fetch_timeout)
+            urls += linked
+            if not linked and not urls and not files:
+                report = self._unchanged([], name, feed_skips) if known else None
+                if report is not None:
+                    return report
+        if urls or feed_skips:
+            fetched = fetch_articles(urls, fetch_timeout) if urls else ReadResult([], [])
+            result = collect([*result.articles, *fetched.articles, *result.skipped, *fetched.skipped, *feed_skips])
         if not result.articles and not result.skipped:
             raise NothingToIngest(f"no files found in {', '.join(map(str, paths))}")
         if not result.articles:
@@ -248,6 +258,16 @@ class Engine:
         store = open_store(self.settings.data_dir, name)
         try:
             return unchanged_report(articles, store, name, skipped)
+        finally:
+            store.close()
+
+    def _known_ids(self, name: str) -> list[str]:
+        """The ids of the articles collection ``name`` holds (none when it does not exist yet)."""
+        if self._manifest(name) is None:
+            return []
+        store = open_store(self.settings.data_dir, name)
+        try:
+            return list(store.hashes())
         finally:
             store.close()
 

@@ -1,4 +1,5 @@
-"""Articles from the web: pages fetched politely, the article in each extracted by trafilatura.
+"""Articles from the web: pages fetched politely, the article in each extracted by trafilatura;
+and the pages an RSS or Atom feed links to (parsed by feedparser).
 
 Politely means: one request at a time (so never two at once to a host), a timeout, a user agent
 that names this project, each site's robots.txt respected, and a size limit. Every failure (no
@@ -104,3 +105,42 @@ def _fetch(client: httpx.Client, url: str, timeout: float) -> list[Article | Ski
         else:
             out.append(article)
     return out
+
+
+def feed_links(feeds: Sequence[str], known: set[str], timeout: float = FETCH_TIMEOUT) -> tuple[list[str], list[Skip]]:
+    """The article links of RSS or Atom ``feeds`` not in ``known`` (what the collection already
+    holds: a feed read again gives only its new items), in feed order; a feed that fails is a ``Skip``."""
+    import feedparser
+
+    links: list[str] = []
+    skipped: list[Skip] = []
+    robots: dict[str, RobotFileParser | None] = {}
+    headers = {"User-Agent": USER_AGENT, "Accept": "application/rss+xml,application/atom+xml,application/xml;q=0.9"}
+    with httpx.Client(timeout=timeout, follow_redirects=True, headers=headers) as client:
+        for feed in feeds:
+            if not is_url(feed) or not urlsplit(feed).netloc:
+                skipped.append(skip(feed, "not a web address (http:// or https://)"))
+                continue
+            if not _allowed(client, feed, robots):
+                skipped.append(skip(feed, "the site's robots.txt asks robots not to fetch it"))
+                continue
+            try:
+                response = client.get(feed)
+            except httpx.TimeoutException:
+                skipped.append(skip(feed, f"no answer within {timeout:g} s"))
+                continue
+            except httpx.HTTPError as error:
+                skipped.append(skip(feed, f"cannot fetch the feed: {error}"))
+                continue
+            if response.status_code >= 400:
+                skipped.append(skip(feed, f"the site answered HTTP {response.status_code} {response.reason_phrase}"))
+                continue
+            parsed = feedparser.parse(response.content)
+            entries = [entry.get("link") for entry in parsed.entries]
+            if not parsed.entries and (parsed.bozo or not parsed.get("version")):
+                skipped.append(skip(feed, "not an RSS or Atom feed"))
+                continue
+            new = [str(link) for link in entries if link and str(link) not in known and str(link) not in links]
+            logger.info("%s: %d items, %d new", feed, len(entries), len(new))
+            links.extend(new)
+    return links, skipped

@@ -20,7 +20,7 @@ from qa.settings import Settings
 
 ARTICLE = """<!doctype html><html><head><title>Harbour council approves night ferries | The Estervik Post</title>
 <meta property="og:site_name" content="The Estervik Post">
-<link rel="canonical" href="{base}/news/ferries">
+<link rel="canonical" href="{base}">
 <meta name="date" content="2026-03-09"></head>
 <body><nav><a href="/">Home</a> <a href="/sport">Sport</a> <a href="/weather">Weather</a></nav>
 <article><h1>Harbour council approves night ferries</h1>
@@ -42,6 +42,8 @@ class Site(BaseHTTPRequestHandler):
 
     base = ""
     agents: ClassVar[list[str]] = []
+    paths: ClassVar[list[str]] = []
+    items: ClassVar[list[str]] = ["ferries", "bridge"]
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -55,13 +57,29 @@ class Site(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         Site.agents.append(self.headers.get("User-Agent", ""))
-        if self.path == "/robots.txt":
+        Site.paths.append(self.path)
+        if self.path == "/feed.rss":
+            entries = "".join(f"<item><title>{i}</title><link>{self.base}/story/{i}</link></item>" for i in Site.items)
+            body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Post</title>{entries}</channel></rss>'
+            self.send(200, body.encode(), "application/rss+xml")
+        elif self.path == "/feed.atom":
+            entries = "".join(
+                f'<entry><title>{i}</title><id>{i}</id><link href="{self.base}/story/{i}"/></entry>' for i in Site.items
+            )
+            body = f'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Post</title>{entries}</feed>'
+            self.send(200, body.encode(), "application/atom+xml")
+        elif self.path.startswith("/story/"):
+            story = self.path.rsplit("/", 1)[1]
+            page = ARTICLE.format(base=f"{self.base}/story/{story}").replace("Harbour council", f"{story.title()}:")
+            page = page.replace("night ferries", f"the {story} plan").replace("ferry", story)
+            self.send(200, page.encode())
+        elif self.path == "/robots.txt":
             self.send(200, b"User-agent: *\nDisallow: /private/\n", "text/plain")
         elif self.path in ("/news/ferries", "/private/ferries"):
-            self.send(200, ARTICLE.format(base=self.base).encode())
+            self.send(200, ARTICLE.format(base=self.base + self.path).encode())
         elif self.path == "/slow":
             time.sleep(3)
-            self.send(200, ARTICLE.format(base=self.base).encode())
+            self.send(200, ARTICLE.format(base=self.base + self.path).encode())
         elif self.path == "/huge":
             self.send(200, b"<html><body><p>" + b"word " * 2_300_000 + b"</p></body></html>")
         elif self.path == "/menu":
@@ -131,3 +149,41 @@ def test_cli_takes_urls_and_a_list_of_them(site: str, tmp_path: Path, capsys: py
     out, err = capsys.readouterr()
     assert code == 0 and "collection 'web': 1 articles" in out
     assert f"skipped {site}/missing: the site answered HTTP 404" in err
+
+
+@pytest.mark.parametrize("feed", ["feed.rss", "feed.atom"])
+def test_a_feed_read_again_fetches_only_its_new_items(
+    feed: str, site: str, tmp_path: Path, fake_embedder: HashingEmbedder
+) -> None:
+    Site.items[:] = ["ferries", "bridge"]
+    engine = Engine(Settings(data_dir=tmp_path, model=fake_embedder.name), embedder=fake_embedder)
+    first = engine.ingest_paths([], "feed", feeds=[f"{site}/{feed}"])
+    assert first.added == 2
+
+    Site.items.insert(0, "library")
+    Site.paths.clear()
+    second = engine.ingest_paths([], "feed", feeds=[f"{site}/{feed}"])
+    assert (second.added, second.articles_total) == (1, 3)
+    assert [p for p in Site.paths if p.startswith("/story/")] == ["/story/library"], "old items were fetched again"
+
+    Site.paths.clear()
+    third = engine.ingest_paths([], "feed", feeds=[f"{site}/{feed}"])
+    assert (third.added, third.articles_total) == (0, 3)
+    assert not [p for p in Site.paths if p.startswith("/story/")]
+    collection = Collection.open(tmp_path, "feed")
+    try:
+        titles = sorted(a.clean.title for a in collection.store.articles())
+    finally:
+        collection.close()
+    assert titles == [
+        "Bridge: approves the bridge plan",
+        "Ferries: approves the ferries plan",
+        "Library: approves the library plan",
+    ]
+
+
+def test_a_broken_feed_is_reported(site: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["--data-dir", str(tmp_path), "ingest", "--feed", f"{site}/news/ferries", f"{site}/news/ferries"])
+    out, err = capsys.readouterr()
+    assert code == 0 and "1 articles" in out
+    assert f"skipped {site}/news/ferries: not an RSS or Atom feed" in err
