@@ -68,6 +68,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         ray=args.ray or os.environ.get("RAY_ADDRESS") or None,
         fetch_timeout=args.fetch_timeout,
         feeds=args.feed or [],
+        sync=args.sync,
     )
     for skip in report.skipped:
         print(f"warning: skipped {skip}", file=sys.stderr)
@@ -261,6 +262,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--collection", "-c", default="default")
     p.add_argument("--model", help="sentence-transformers model name or path (default all-MiniLM-L6-v2, bundled)")
     p.add_argument("--replace", action="store_true", help="rebuild the collection from scratch")
+    p.add_argument(
+        "--sync",
+        action="store_true",
+        help="also remove the articles read from these folders whose files have since been deleted",
+    )
     p.add_argument(
         "--device",
         choices=["auto", "cpu", "cuda"],

@@ -15,7 +15,7 @@ from embeddings.token_embedder import UnsupportedModel
 from qa.collection import MANIFEST, Collection, open_store, read_manifest, remove_leftovers
 from qa.errors import CollectionNotFound, InvalidInput, NothingToIngest
 from qa.file_text import ReadResult, collect
-from qa.ingest import IngestReport, Progress, ingest, unchanged_report
+from qa.ingest import IngestReport, Progress, gone_articles, ingest, unchanged_report
 from qa.readers import read_paths
 from qa.reading import ANSWER_MODEL, ModelReader, Reader, RulesReader
 from qa.retrieval import Searcher
@@ -184,6 +184,7 @@ class Engine:
         ray: str | None = None,
         fetch_timeout: float = 20.0,
         feeds: Sequence[str] = (),
+        sync: bool = False,
     ) -> IngestReport:
         """Read files, folders and web pages (``http(s)://`` addresses) and add their articles to collection ``name``.
 
@@ -217,7 +218,9 @@ class Engine:
             remove_leftovers(self.settings.data_dir, name)
         chunking = chunking or (ChunkSettings(**manifest["chunking"]) if manifest else ChunkSettings())
         model = model or (manifest["model"] if manifest else self.settings.model)
-        if manifest is not None and manifest["model"] == model and ChunkSettings(**manifest["chunking"]) == chunking:
+        folders = [Path(p).expanduser() for p in files if Path(p).expanduser().is_dir()] if sync else []
+        same = manifest is not None and manifest["model"] == model and ChunkSettings(**manifest["chunking"]) == chunking
+        if same and not (folders and gone_articles(self._origins(name), result.articles, folders)):
             nothing_new = self._unchanged(result.articles, name, result.skipped)
             if nothing_new is not None:
                 return nothing_new
@@ -231,6 +234,7 @@ class Engine:
             replace=replace,
             skipped=result.skipped,
             progress=progress,
+            sync=folders,
         )
         self.forget(name)
         self.prepare_answer_model()
@@ -258,6 +262,13 @@ class Engine:
         store = open_store(self.settings.data_dir, name)
         try:
             return unchanged_report(articles, store, name, skipped)
+        finally:
+            store.close()
+
+    def _origins(self, name: str) -> dict[str, str]:
+        store = open_store(self.settings.data_dir, name)
+        try:
+            return store.origins()
         finally:
             store.close()
 

@@ -196,6 +196,8 @@ class IngestReport:
     skipped: tuple[Skip, ...] = field(default_factory=tuple)
     resumed: bool = False
     """Carried on from an interrupted run of the same ingest (what it had done counts as unchanged)."""
+    removed: tuple[str, ...] = ()
+    """Articles removed because their files were deleted (``--sync``)."""
 
     def summary(self) -> str:
         parts = [
@@ -210,6 +212,11 @@ class IngestReport:
             parts.append(f"re-cleaned {self.recleaned} (newly recurring boilerplate)")
         if self.resumed:
             parts.append("resumed an interrupted ingest (its finished articles count as unchanged)")
+        if self.removed:
+            shown = ", ".join(self.removed[:5]) + (
+                f" and {len(self.removed) - 5} more" if len(self.removed) > 5 else ""
+            )
+            parts.append(f"removed {len(self.removed)} whose files are gone ({shown})")
         return "; ".join(parts)
 
 
@@ -262,8 +269,12 @@ def ingest(
     skipped: Sequence[Skip] = (),
     progress: Progress | None = None,
     sentences_from_passages: bool = True,
+    sync: Sequence[Path] = (),
 ) -> IngestReport:
     """Add new and changed articles to a collection (created if absent) and save it atomically.
+
+    With ``sync`` (folders), the collection's articles that were read from those folders and are
+    not among ``articles`` (their files deleted) are removed.
 
     With ``sentences_from_passages`` (and an embedder that can), each sentence's vector is the mean
     of its tokens' states in the passage's forward pass, so every text goes through the model once;
@@ -273,6 +284,12 @@ def ingest(
         work = staging.collection
         store = work.store
         existing = {stored.raw.id: stored for stored in store.articles()}
+        removed = gone_articles({a: s.raw.origin for a, s in existing.items()}, articles, sync)
+        for article_id in removed:
+            removed_chunks, removed_sentences = store.delete_article(article_id)
+            work.vectors.remove(removed_chunks)
+            work.sentence_vectors.remove(removed_sentences)
+            del existing[article_id]
         known_bodies = {stored.body_hash: stored.raw.id for stored in existing.values()}
 
         incoming: dict[str, Article] = {}
@@ -358,5 +375,22 @@ def ingest(
             chunks_total=store.count_chunks(),
             skipped=tuple(skipped),
             resumed=staging.resumed,
+            removed=tuple(removed),
         )
     return report
+
+
+def gone_articles(origins: dict[str, str], articles: Sequence[Article], folders: Sequence[Path]) -> list[str]:
+    """Ids (of ``origins``, id to where it was read from) read from under ``folders`` and not in ``articles``."""
+    if not folders:
+        return []
+    roots = [folder.expanduser().resolve() for folder in folders]
+    given = {article.id for article in articles}
+
+    def under(origin: str) -> bool:
+        if not origin or "://" in origin:
+            return False
+        where = Path(origin.rsplit(":", 1)[0] if not Path(origin).exists() else origin).expanduser().resolve()
+        return any(where.is_relative_to(root) for root in roots)
+
+    return sorted(aid for aid, origin in origins.items() if aid not in given and under(origin))

@@ -90,6 +90,10 @@ class Store:
         rows = self._db.execute("SELECT id, raw_hash, body_hash FROM articles")
         return {row[0]: (row[1], row[2]) for row in rows}
 
+    def origins(self) -> dict[str, str]:
+        """Where each article was read from (a file, a file and line, a URL), by id."""
+        return {row[0]: row[1] or "" for row in self._db.execute("SELECT id, origin FROM articles")}
+
     def articles(self) -> Iterator[StoredArticle]:
         rows = self._db.execute(
             "SELECT id, title, text, raw_title, raw_text, raw_hash, body_hash, paragraph_keys,"
