@@ -65,17 +65,30 @@ def build(service: ChatService, selected: str) -> gr.Blocks:
             shown = [*messages, {"role": "assistant", "content": reply.html}]
             yield shown, [*turns, reply.turn] if reply.turn else turns
 
-    def add_articles(paths: list[str] | None, name: str, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
+    def add_articles(
+        paths: list[str] | None,
+        pages: str,
+        feeds: str,
+        name: str,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008
+    ) -> tuple[Any, ...]:
         name = (name or "").strip()
-        if not paths:
-            return gr.skip(), gr.skip(), problem_html("Choose one or more files first."), gr.skip()
-        progress(0, desc="Reading files")
+        if not paths and not (pages or "").strip() and not (feeds or "").strip():
+            message = problem_html("Choose files, or type web pages or feeds, first.")
+            return gr.skip(), gr.skip(), message, gr.skip(), gr.skip(), gr.skip()
+        progress(0, desc="Reading files and fetching pages")
         try:
-            report = service.ingest(paths, name, lambda done, total: progress((done, total), desc="Embedding"))
+            report = service.ingest(
+                paths or [],
+                name,
+                lambda done, total: progress((done, total), desc="Embedding"),
+                pages=pages or "",
+                feeds=feeds or "",
+            )
         except QAError as error:
-            return gr.skip(), gr.skip(), problem_html(str(error)), None
+            return gr.skip(), gr.skip(), problem_html(str(error)), None, gr.skip(), gr.skip()
         picker_update = gr.Dropdown(choices=service.collections(), value=name)
-        return picker_update, stats(name), ingest_html(report), None
+        return picker_update, stats(name), ingest_html(report), None, "", ""
 
     def ask(question: str, collection: str = selected) -> dict[str, Any]:
         """Answer a question from a set of news articles, quoting the sentence of an article that answers it.
@@ -108,6 +121,20 @@ def build(service: ChatService, selected: str) -> gr.Blocks:
                         label=".txt .md .html .jsonl .json .csv",
                         height=150,
                         elem_id="aqa-files",
+                    )
+                    pages = gr.Textbox(
+                        label="Web pages",
+                        placeholder="https://… one address a line",
+                        lines=2,
+                        max_lines=8,
+                        elem_id="aqa-pages",
+                    )
+                    feeds = gr.Textbox(
+                        label="Feeds (RSS or Atom)",
+                        placeholder="new items only, on each add",
+                        lines=1,
+                        max_lines=4,
+                        elem_id="aqa-feeds",
                     )
                     target = gr.Textbox(
                         value=selected,
@@ -151,7 +178,12 @@ def build(service: ChatService, selected: str) -> gr.Blocks:
         new.click(lambda: ([], [], ""), None, [chatbot, turns, question], queue=False, api_visibility="private")
         chatbot.clear(lambda: [], None, turns, queue=False, api_visibility="private")
         picker.change(lambda name: (stats(name), name), picker, [info, target], api_visibility="private")
-        add.click(add_articles, [files, target], [picker, info, report, files], api_visibility="private")
+        add.click(
+            add_articles,
+            [files, pages, feeds, target],
+            [picker, info, report, files, pages, feeds],
+            api_visibility="private",
+        )
         gr.api(ask, api_name="ask")
     return demo
 

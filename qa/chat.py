@@ -30,6 +30,7 @@ T = TypeVar("T")
 # Limits of one upload in the app (the CLI has none): the page is for adding articles, not archives.
 MAX_UPLOAD_FILES = 500
 MAX_UPLOAD_MB = 200
+MAX_UPLOAD_URLS = 200
 
 
 @dataclass(frozen=True)
@@ -87,8 +88,27 @@ class ChatService:
         answer = self.ask(question, collection)
         return answer_data(answer, self._run(self.engine.reader).describe())
 
-    def ingest(self, paths: Sequence[Path | str], name: str, progress: Progress | None = None) -> IngestReport:
-        """Ingest uploaded files, at most ``MAX_UPLOAD_FILES`` of them and ``MAX_UPLOAD_MB`` in all."""
+    def ingest(
+        self,
+        paths: Sequence[Path | str],
+        name: str,
+        progress: Progress | None = None,
+        *,
+        pages: str = "",
+        feeds: str = "",
+    ) -> IngestReport:
+        """Ingest uploaded files (at most ``MAX_UPLOAD_FILES``, ``MAX_UPLOAD_MB`` in all), and the web
+        pages and feeds typed into the app (one URL a line, at most ``MAX_UPLOAD_URLS``)."""
+        from qa.fetching import urls_in
+
+        page_urls, feed_urls = urls_in(pages), urls_in(feeds)
+        if len(page_urls) + len(feed_urls) > MAX_UPLOAD_URLS:
+            raise InvalidInput(
+                f"{len(page_urls) + len(feed_urls)} web addresses is more than the app takes at once "
+                f"({MAX_UPLOAD_URLS}); use `article-qa ingest --urls FILE` for a long list"
+            )
+        if not paths and not page_urls and not feed_urls:
+            raise InvalidInput("choose files, or type web pages or feeds (one address a line), first")
         if len(paths) > MAX_UPLOAD_FILES:
             raise InvalidInput(
                 f"{len(paths)} files is more than the app takes at once ({MAX_UPLOAD_FILES}); "
@@ -100,7 +120,7 @@ class ChatService:
                 f"the files hold {size / 1e6:.0f} MB, more than the app takes at once ({MAX_UPLOAD_MB} MB); "
                 "add them in smaller groups, or use `article-qa ingest FOLDER`"
             )
-        return self._run(self.engine.ingest_paths, paths, name, progress=progress)
+        return self._run(self.engine.ingest_paths, [*paths, *page_urls], name, progress=progress, feeds=feed_urls)
 
     def reply(self, question: str, collection: str, history: Sequence[Turn]) -> Iterator[Reply]:
         """The assistant's message for ``question``, in successive states while a generated answer streams."""

@@ -24,8 +24,9 @@ def exposure_warnings(host: str, share: bool) -> list[str]:
         loopback = False
     if not loopback:
         warnings.append(
-            f"serving on {host}: anyone who can reach this machine can read every collection here and add "
-            f"articles (the app has no login); use --host {DEFAULT_HOST} to keep it to this machine"
+            f"serving on {host}: anyone who can reach this machine can read every collection here, add "
+            f"articles and make it fetch web pages (the app has no login); use --host {DEFAULT_HOST} to keep it "
+            "to this machine"
         )
     if share:
         warnings.append(

@@ -187,3 +187,21 @@ def test_a_broken_feed_is_reported(site: str, tmp_path: Path, capsys: pytest.Cap
     out, err = capsys.readouterr()
     assert code == 0 and "1 articles" in out
     assert f"skipped {site}/news/ferries: not an RSS or Atom feed" in err
+
+
+def test_the_app_adds_typed_pages_and_feeds(site: str, tmp_path: Path, fake_embedder: HashingEmbedder) -> None:
+    """The app's "Web pages" and "Feeds" boxes: one address a line, fetched like the CLI's."""
+    from qa.chat import MAX_UPLOAD_URLS, ChatService
+    from qa.errors import InvalidInput
+
+    Site.items[:] = ["ferries", "bridge"]
+    service = ChatService(Engine(Settings(data_dir=tmp_path, model=fake_embedder.name), embedder=fake_embedder))
+    try:
+        report = service.ingest([], "web", pages=f"{site}/news/ferries\n\n{site}/missing\n", feeds=f"{site}/feed.rss")
+        assert report.added == 3 and [s.reason for s in report.skipped] == ["the site answered HTTP 404 Not Found"]
+        with pytest.raises(InvalidInput, match="more than the app takes at once"):
+            service.ingest([], "web", pages="\n".join(f"{site}/p{i}" for i in range(MAX_UPLOAD_URLS + 1)))
+        with pytest.raises(InvalidInput, match="type web pages or feeds"):
+            service.ingest([], "web", pages="  \n")
+    finally:
+        service.close()
