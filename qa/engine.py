@@ -201,18 +201,19 @@ class Engine:
             known = set(self._known_ids(name)) if not replace else set()
             linked, feed_skips = feed_links(feeds, known | set(urls), fetch_timeout)
             urls += linked
-            if not linked and not urls and not files:
-                report = self._unchanged([], name, feed_skips) if known else None
-                if report is not None:
-                    return report
         if urls or feed_skips:
             fetched = fetch_articles(urls, fetch_timeout) if urls else ReadResult([], [])
             result = collect([*result.articles, *fetched.articles, *result.skipped, *fetched.skipped, *feed_skips])
+        if feeds and not files and not result.articles and self._manifest(name) is not None and not replace:
+            # A feed with nothing new (or whose new pages failed) is a normal run, not an error.
+            nothing_new = self._unchanged([], name, result.skipped)
+            if nothing_new is not None:
+                return nothing_new
         if not result.articles and not result.skipped:
             raise NothingToIngest(f"no files found in {', '.join(map(str, paths))}")
         if not result.articles:
             reasons = "; ".join(str(s) for s in result.skipped[:5])
-            raise NothingToIngest(f"none of the given files held a readable article ({reasons})")
+            raise NothingToIngest(f"none of the given files or pages held a readable article ({reasons})")
         manifest = None if replace else self._manifest(name)
         if manifest is not None:
             remove_leftovers(self.settings.data_dir, name)
