@@ -225,10 +225,7 @@ class FaissIndex:
         removed = None
         if self._removed:
             removed = f"{name}.{secrets.token_hex(4)}.removed.npy"
-            partial = folder / (removed + ".partial")
-            with partial.open("wb") as handle:
-                np.save(handle, np.asarray(sorted(self._removed), dtype=np.int64))
-            os.replace(partial, folder / removed)
+            write_ids(folder / removed, self._removed)
         self._segments, self._fresh = segments, {}
         return {"segments": segments, "removed": removed}
 
@@ -289,3 +286,16 @@ def _ivf_of(index: faiss.Index) -> Any:
         return faiss.extract_index_ivf(index)
     except RuntimeError:
         return None
+
+
+def write_ids(path: Path, ids: set[int]) -> None:
+    """A segment's list of removed ids, as a plain ``.npy``, written whole or not at all."""
+    partial = path.with_name(path.name + ".partial")
+    with partial.open("wb") as handle:
+        np.save(handle, np.asarray(sorted(ids), dtype=np.int64))
+    os.replace(partial, path)
+
+
+def read_ids(path: Path) -> npt.NDArray[np.int64]:
+    """What ``write_ids`` wrote."""
+    return np.asarray(np.load(path, allow_pickle=False), dtype=np.int64)

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from embeddings import Embedder, FaissIndex
+from embeddings.faiss_index import read_ids
 from qa.errors import CollectionCorrupt, CollectionMismatch, CollectionNotFound, InvalidInput
 from qa.lexical import LexicalIndex, Postings
 from qa.settings import ChunkSettings
@@ -221,7 +222,7 @@ def _read_index(name: str, folder: Path, manifest: dict[str, Any], index: str) -
     parts = [_read_file(name, folder / segment, FaissIndex.load) for segment in entry["segments"]]
     removed = None
     if entry["removed"]:
-        removed = _read_file(name, folder / entry["removed"], lambda f: np.load(f, allow_pickle=False))
+        removed = _read_file(name, folder / entry["removed"], read_ids)
     return _read_file(name, folder / entry["segments"][0], lambda _: FaissIndex.join(parts, removed, entry["segments"]))
 
 
@@ -238,7 +239,7 @@ def _read_lexical(name: str, folder: Path, manifest: dict[str, Any], store: Stor
     parts = [_read_file(name, folder / BM25_DIR / segment, Postings.load) for segment in entry["segments"]]
     removed = None
     if entry["removed"]:
-        removed = _read_file(name, folder / BM25_DIR / entry["removed"], lambda f: np.load(f, allow_pickle=False))
+        removed = _read_file(name, folder / BM25_DIR / entry["removed"], read_ids)
     return LexicalIndex.join(parts, removed, entry["segments"])
 
 

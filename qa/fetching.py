@@ -46,14 +46,18 @@ def fetch_articles(urls: Sequence[str], timeout: float = FETCH_TIMEOUT) -> ReadR
     headers = {"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"}
     with httpx.Client(timeout=timeout, follow_redirects=True, headers=headers) as client:
         for url in urls:
-            if not is_url(url) or not urlsplit(url).netloc:
-                items.append(skip(url, "not a web address (http:// or https://)"))
-                continue
-            if not _allowed(client, url, robots):
-                items.append(skip(url, f"the site's robots.txt asks robots not to fetch it ({urlsplit(url).netloc})"))
-                continue
-            items.extend(_fetch(client, url, timeout))
+            refused = _refused(client, url, robots)
+            items.extend([refused] if refused is not None else _fetch(client, url, timeout))
     return collect(items)
+
+
+def _refused(client: httpx.Client, url: str, robots: dict[str, RobotFileParser | None]) -> Skip | None:
+    """Why ``url`` is not fetched (not a web address, or its site's robots.txt), else None."""
+    if not is_url(url) or not urlsplit(url).netloc:
+        return skip(url, "not a web address (http:// or https://)")
+    if not _allowed(client, url, robots):
+        return skip(url, f"the site's robots.txt asks robots not to fetch it ({urlsplit(url).netloc})")
+    return None
 
 
 def _allowed(client: httpx.Client, url: str, robots: dict[str, RobotFileParser | None]) -> bool:
@@ -118,11 +122,9 @@ def feed_links(feeds: Sequence[str], known: set[str], timeout: float = FETCH_TIM
     headers = {"User-Agent": USER_AGENT, "Accept": "application/rss+xml,application/atom+xml,application/xml;q=0.9"}
     with httpx.Client(timeout=timeout, follow_redirects=True, headers=headers) as client:
         for feed in feeds:
-            if not is_url(feed) or not urlsplit(feed).netloc:
-                skipped.append(skip(feed, "not a web address (http:// or https://)"))
-                continue
-            if not _allowed(client, feed, robots):
-                skipped.append(skip(feed, "the site's robots.txt asks robots not to fetch it"))
+            refused = _refused(client, feed, robots)
+            if refused is not None:
+                skipped.append(refused)
                 continue
             try:
                 response = client.get(feed)

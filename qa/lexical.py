@@ -24,6 +24,7 @@ import numpy.typing as npt
 import Stemmer
 from rapidfuzz import distance, process
 
+from embeddings.faiss_index import write_ids
 from qa.wordlists import QUESTION_WORDS
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
@@ -279,10 +280,7 @@ class LexicalIndex:
         removed = None
         if self._removed:
             removed = f"removed.{secrets.token_hex(4)}.npy"
-            partial = folder / (removed + ".partial")
-            with partial.open("wb") as handle:
-                np.save(handle, np.asarray(sorted(self._removed), dtype=np.int64))
-            os.replace(partial, folder / removed)
+            write_ids(folder / removed, self._removed)
         self._index()
         return {"segments": list(self._files), "removed": removed}
 
