@@ -3,7 +3,8 @@
 Usage: python benchmarks/refusal.py [--shared ../shared] [--limit N] [--reader model|rules]
 
 Asks each question set (dev-24 with benchmarks/data/dev24_unanswerable.json, the BBC set in
-benchmarks/data/bbc_questions.json, QuAIL's news questions, and the SQuAD 2.0 articles held out
+benchmarks/data/bbc_questions.json, the typed questions over the other BBC folders in
+benchmarks/data/bbc_typed_questions.json, QuAIL's news questions, and the SQuAD 2.0 articles held out
 of the answer model's training) once with the threshold off, then
 prints, for the default threshold and for false-refusal budgets of 2, 5 and 10 %, the share of
 answerable questions refused and the share of unanswerable ones refused. A question counts as
@@ -35,6 +36,11 @@ def question_sets(shared: Path) -> list[tuple[str, Path, dict[str, Any]]]:
             {"unanswerable": HERE / "dev24_unanswerable.json"},
         ),
         ("BBC", HERE / "bbc_questions.json", {"articles": [bbc / "business", bbc / "tech"]}),
+        (
+            "BBC typed",
+            HERE / "bbc_typed_questions.json",
+            {"articles": [bbc / "politics", bbc / "sport", bbc / "entertainment"]},
+        ),
         ("QuAIL news", shared / "data" / "quail_news" / "quail_1.3_dev_news.json", {}),
         (
             "SQuAD2 out",

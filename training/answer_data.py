@@ -5,6 +5,11 @@ and 0 otherwise. Negatives are the sentences a reader could mistake for the answ
 sentences of the paragraph that share most words with the question, the best-matching sentence
 of another paragraph of the article, and, for SQuAD 2.0's unanswerable questions, the sentence
 holding the "plausible answer" a careless reader would give.
+
+Deletion pairs (``deletions=True``) teach the model to look for the answer itself rather than
+for the question's words: the answer sentence with the answer cut out is a negative (it still
+shares every word with the question, as a near miss does), and the same sentence with other
+words of the same length cut out, the answer kept, is a positive, so that a cut alone says nothing.
 """
 
 from __future__ import annotations
@@ -96,6 +101,142 @@ def examples(articles: list[dict[str, Any]], titles: set[str] | None = None) -> 
     return out
 
 
+# Words that lead into an answer ("grew by 8.5%", "at the age of 61"), cut with it.
+_LEAD_IN = frozenset(
+    """
+by of at in on to for from with about around nearly almost over under some the a an approximately roughly as than
+called named
+    """.split()  # noqa: SIM905
+)
+_TOKEN = re.compile(r"\S+")
+
+
+def cut(sentence: str, start: int, end: int) -> str:
+    """The sentence without ``sentence[start:end]`` and the lead-in words just before it, tidied."""
+    before = sentence[:start].rstrip()
+    while (last := re.search(r"(\S+)$", before)) and last.group(1).casefold() in _LEAD_IN:
+        before = before[: last.start()].rstrip()
+    text = f"{before} {sentence[end:].lstrip()}".strip()
+    text = re.sub(r"\(\s*\)|\[\s*\]|\"\s*\"", "", text)
+    text = re.sub(r"\s+([,.;:!?)])", r"\1", text)
+    text = re.sub(r"([,;:])\s*([,.;:!?])", r"\2", text)
+    text = re.sub(r"^[\s,;:.\-–—]+", "", text)
+    text = " ".join(text.split())
+    if sentence.rstrip()[-1:] in ".!?" and text[-1:] not in ".!?":
+        text = text.rstrip(",;:") + sentence.rstrip()[-1]
+    return text[:1].upper() + text[1:]
+
+
+def deletion_pair(
+    question: str, sentence: str, start: int, end: int, answers: set[str], rng: random.Random
+) -> tuple[str, str] | None:
+    """(the sentence with the answer cut, the sentence with other words cut), or None where unfit.
+
+    Unfit: the answer is most of the sentence, the answer occurs in it again, or no run of words
+    outside the question and the answer is as long as the answer.
+    """
+    words = len(_TOKEN.findall(sentence[start:end]))
+    inside_word = sentence[start - 1 : start].isalnum() or sentence[end : end + 1].isalnum()
+    if words == 0 or inside_word or end - start > 0.5 * len(sentence):
+        return None
+    without = cut(sentence, start, end)
+    if len(_TOKEN.findall(without)) < 4 or any(a and a in without for a in answers):
+        return None
+    asked = _words(question)
+    tokens = list(_TOKEN.finditer(sentence))
+    runs = []
+    for first in range(len(tokens) - words + 1):
+        run = tokens[first : first + words]
+        a, b = run[0].start(), run[-1].end()
+        if (b <= start or a >= end) and not any(_words(t.group()) & asked for t in run):
+            runs.append((a, b))
+    if not runs:
+        return None
+    a, b = rng.choice(runs)
+    kept = cut(sentence, a, b)
+    if not any(x and x in kept for x in answers):
+        return None
+    return without, kept
+
+
+# Words a person leaves out when typing a question ("blair son born when").
+_TYPED_DROP = frozenset("the a an did does do is are was were has have had of".split())  # noqa: SIM905
+
+
+def typed(question: str, rng: random.Random) -> str:
+    """The question as a person might type it: no question mark, often without its little words."""
+    text = question.rstrip(" ?").casefold()
+    if rng.random() < 0.5:
+        words = text.split()
+        text = " ".join(w for n, w in enumerate(words) if n == 0 or w not in _TYPED_DROP) or text
+    return text
+
+
+# A name in running text: capitalised words (with "of", "de" ... between them), or a year.
+_NAME = re.compile(
+    r"\b(?:[A-Z][\w'’-]+)(?:\s+(?:of|de|la|von|van|the|and)?\s*[A-Z][\w'’-]+)*|\b1[5-9]\d\d\b|\b20\d\d\b"
+)
+
+
+def names_in(text: str) -> list[str]:
+    """The names and years of ``text``, sentence openings aside (their capital says nothing)."""
+    found = []
+    for match in _NAME.finditer(text):
+        before = text[: match.start()].rstrip()
+        if match.group()[0].isdigit() or (before and before[-1] not in '.!?"“'):
+            found.append(match.group())
+    return found
+
+
+def swapped_question(question: str, sentence: str, context: str, names: list[str], rng: random.Random) -> str | None:
+    """The question about another name or year than the sentence states: a near miss, by construction.
+
+    A name (or year) of the question that the answer sentence also holds is replaced by one from
+    another article that the paragraph never mentions, of the same kind (year for year).
+    """
+    shared = [n for n in names_in(question) if n in sentence]
+    if not shared:
+        return None
+    old = rng.choice(shared)
+    kind = old.isdigit()
+    choices = [n for n in names if n.isdigit() == kind and n not in context and n.casefold() not in question.casefold()]
+    if not choices:
+        return None
+    return question.replace(old, rng.choice(choices), 1)
+
+
+class SentencePool:
+    """Every sentence of a set of articles, to find the one another article's question could be mistaken for."""
+
+    def __init__(self, articles: list[dict[str, Any]]) -> None:
+        self.entries: list[tuple[str, str]] = []
+        self.names: list[str] = []
+        postings: dict[str, list[int]] = {}
+        for article in articles:
+            title = str(article["title"])
+            for paragraph in article["paragraphs"]:
+                context = paragraph["context"]
+                self.names.extend(dict.fromkeys(names_in(context)))
+                for a, b in split_sentences(context):
+                    for word in _words(context[a:b]):
+                        postings.setdefault(word, []).append(len(self.entries))
+                    self.entries.append((title, context[a:b]))
+        self.postings = postings
+
+    def elsewhere(self, question: str, title: str, rng: random.Random) -> tuple[str, str] | None:
+        """(title, sentence) of another article sharing the question's rarest words, or None."""
+        import math
+
+        scores: dict[int, float] = {}
+        for word in _words(question):
+            hits = self.postings.get(word, [])
+            weight = math.log(len(self.entries) / (1 + len(hits)))
+            for index in hits:
+                scores[index] = scores.get(index, 0.0) + weight
+        ranked = sorted(scores, key=lambda i: (-scores[i], rng.random()))
+        return next((self.entries[i] for i in ranked[:50] if self.entries[i][0] != title), None)
+
+
 def _plausible(article_paragraph: dict[str, Any], question: str) -> list[tuple[int, int]]:
     for qa in article_paragraph["qas"]:
         if " ".join(qa["question"].split()) == question:
@@ -110,10 +251,20 @@ def training_pairs(
     *,
     paragraph_negatives: int = 2,
     seen: set[tuple[str, str]] | None = None,
+    deletions: bool = False,
+    pool: SentencePool | None = None,
+    other_articles: bool = False,
+    typed_share: float = 0.0,
+    swaps: bool = False,
 ) -> list[Pair]:
     """Labelled pairs for the questions of the articles named in ``titles``.
 
     ``seen`` carries (title, question) keys across files, so a question in both SQuAD files counts once.
+    With ``other_articles`` (and ``pool``), each question also gets a negative from another article (with that article's
+    headline): the sentence sharing its rarest words, as retrieval offers when the articles do not
+    cover the question's subject. ``typed_share`` of the questions are asked as a person types them.
+    With ``swaps`` (and ``pool``), an answerable question asked about another name or year than
+    its answer sentence states (``swapped_question``) is a negative with that sentence.
     """
     rng = random.Random(seed)
     pairs: list[Pair] = []
@@ -154,6 +305,27 @@ def training_pairs(
                         continue
                     texts_of_answers = {a["text"] for a in answers}
                     chosen = [(sentences[min(gold)], 1.0)]
+                    if deletions:
+                        a0, b0 = spans[min(gold)]
+                        first_answer = next(
+                            a for a in answers if a0 <= a["answer_start"] and a["answer_start"] + len(a["text"]) <= b0
+                        )
+                        local = first_answer["answer_start"] - a0
+                        made = deletion_pair(
+                            question,
+                            sentences[min(gold)],
+                            local,
+                            local + len(first_answer["text"]),
+                            texts_of_answers,
+                            rng,
+                        )
+                        if made is not None:
+                            chosen += [(made[0], 0.0), (made[1], 1.0)]
+                    if swaps and pool is not None:
+                        context = paragraph["context"]
+                        other = swapped_question(question, sentences[min(gold)], context, pool.names, rng)
+                        if other is not None:
+                            pairs.append(Pair(*answer_pair(other, sentences[min(gold)], title), 0.0))
                     others = [
                         i
                         for i in _by_overlap(question, sentences, gold)
@@ -172,7 +344,10 @@ def training_pairs(
                         words = _words(question)
                         best = max(elsewhere, key=lambda s: (len(words & _words(s)), rng.random()))
                         chosen.append((best, 0.0))
+                asked = typed(question, rng) if typed_share and rng.random() < typed_share else question
                 for sentence, label in chosen:
-                    first, second = answer_pair(question, sentence, title)
+                    first, second = answer_pair(asked, sentence, title)
                     pairs.append(Pair(first, second, label))
+                if other_articles and pool is not None and (other := pool.elsewhere(question, title, rng)) is not None:
+                    pairs.append(Pair(*answer_pair(asked, other[1], other[0]), 0.0))
     return pairs

@@ -23,10 +23,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "training"))
 
-from answer_data import Example, Pair, examples, load_articles, training_pairs  # noqa: E402
+from answer_data import Example, Pair, SentencePool, examples, load_articles, training_pairs  # noqa: E402
 
 from embeddings import DEFAULT_MODEL  # noqa: E402
-from embeddings.pair_classifier import FROZEN, PairClassifier, base_network, encode_pairs, file_sha256, save_trained  # noqa: E402
+from embeddings.pair_classifier import (  # noqa: E402
+    FROZEN,
+    base_network,
+    encode_pairs,
+    file_sha256,
+    save_trained,
+    trained_network,
+)
 from qa.answer_pairs import answer_pair  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
@@ -83,6 +90,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, default=5e-5)
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--negatives", type=int, default=3, help="hard negatives per question from its paragraph")
+    parser.add_argument(
+        "--deletions",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="add the answer sentence with the answer cut (negative) and with other words cut (positive)",
+    )
+    parser.add_argument(
+        "--other-articles",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="add a negative from another article per question (the sentence sharing its rarest words)",
+    )
+    parser.add_argument("--typed-share", type=float, default=0.0, help="share of questions asked as a person types")
+    parser.add_argument(
+        "--swaps",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="add each answerable question asked about another name or year, with its answer sentence, as a negative",
+    )
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--freeze-layers", type=int, default=0, help="also freeze the first N encoder layers")
@@ -101,12 +127,23 @@ def main(argv: list[str] | None = None) -> int:
     squad2, squad1 = load_articles(args.squad2), load_articles(args.squad1)
     held = set(HELD_OUT)
     seen: set[tuple[str, str]] = set()
-    pairs = training_pairs(
-        squad2, {a["title"] for a in squad2} - held, args.seed, seen=seen, paragraph_negatives=args.negatives
-    )
-    pairs += training_pairs(
-        squad1, {a["title"] for a in squad1} - held, args.seed, seen=seen, paragraph_negatives=args.negatives
-    )
+    pool = SentencePool(squad2 + squad1) if args.other_articles or args.swaps else None
+    pairs = [
+        pair
+        for articles in (squad2, squad1)
+        for pair in training_pairs(
+            articles,
+            {a["title"] for a in articles} - held,
+            args.seed,
+            seen=seen,
+            paragraph_negatives=args.negatives,
+            deletions=args.deletions,
+            pool=pool,
+            other_articles=args.other_articles,
+            typed_share=args.typed_share,
+            swaps=args.swaps,
+        )
+    ]
     if args.limit:
         pairs = rng.sample(pairs, min(args.limit, len(pairs)))
     positives = sum(p.label for p in pairs)
@@ -172,6 +209,10 @@ def main(argv: list[str] | None = None) -> int:
         "training": {
             "epochs": args.epochs,
             "paragraph_negatives": args.negatives,
+            "deletion_pairs": args.deletions,
+            "other_article_negatives": args.other_articles,
+            "typed_share": args.typed_share,
+            "name_swaps": args.swaps,
             "batch_size": args.batch_size,
             "lr": args.lr,
             "seed": args.seed,
@@ -184,9 +225,9 @@ def main(argv: list[str] | None = None) -> int:
     path = save_trained(network, args.out, card)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) in {train_seconds / 60:.1f} min of training")
     # The shipped fp16 weights, loaded as the app loads them, must score as the fp32 network did.
-    shipped = PairClassifier(args.out)
+    shipped = trained_network(args.out)
     card["held_out_fp16"] = {
-        k: round(v, 4) for k, v in held_out_figures(shipped.network, tokenizer, check, args.max_length).items()
+        k: round(v, 4) for k, v in held_out_figures(shipped, tokenizer, check, args.max_length).items()
     }
     save_trained(network, args.out, card)
     print("fp16 as shipped:", json.dumps(card["held_out_fp16"]))

@@ -1,0 +1,107 @@
+"""The answer model's training pairs, built from a small SQuAD-shaped article of our own."""
+
+from __future__ import annotations
+
+import random
+
+from training.answer_data import (
+    SentencePool,
+    cut,
+    deletion_pair,
+    names_in,
+    swapped_question,
+    training_pairs,
+    typed,
+)
+
+CONTEXT = (
+    "The Estervik ferry opened in 1998. It carries 400 passengers on each crossing. "
+    "The first evening boat leaves at 21:30. Tickets are sold at the harbour office."
+)
+
+
+def article(title: str, context: str, qas: list[dict[str, object]]) -> dict[str, object]:
+    return {"title": title, "paragraphs": [{"context": context, "qas": qas}]}
+
+
+def answerable(question: str, answer: str, context: str = CONTEXT) -> dict[str, object]:
+    return {"question": question, "answers": [{"text": answer, "answer_start": context.index(answer)}]}
+
+
+def test_cut_takes_the_lead_in_words_with_the_answer() -> None:
+    sentence = "The Indian economy grew by 8.5% in the year to March."
+    start = sentence.index("8.5%")
+    assert cut(sentence, start, start + 4) == "The Indian economy grew in the year to March."
+    opening = "Carolina won the title."
+    assert cut(opening, 0, len("Carolina")) == "Won the title."
+
+
+def test_deletion_pair_cuts_the_answer_for_a_negative_and_other_words_for_a_positive() -> None:
+    sentence = "It carries 400 passengers on each crossing."
+    start = sentence.index("400")
+    made = deletion_pair(
+        "How many passengers does the ferry carry?", sentence, start, start + 3, {"400"}, random.Random(1)
+    )
+    assert made is not None
+    without, kept = made
+    assert "400" not in without and "passengers" in without
+    assert "400" in kept and kept != sentence
+    # The words of the question are never what the positive loses.
+    assert "passengers" in kept
+
+
+def test_deletion_pair_refuses_an_answer_inside_a_word_or_most_of_the_sentence() -> None:
+    sentence = "They won 20–18 in the final."
+    start = sentence.index("8 ")
+    assert deletion_pair("How many?", sentence, start, start + 1, {"8"}, random.Random(1)) is None
+    assert (
+        deletion_pair("Who?", "Anders Fogh Rasmussen spoke.", 0, 21, {"Anders Fogh Rasmussen"}, random.Random(1))
+        is None
+    )
+
+
+def test_typed_questions_lose_the_question_mark_and_sometimes_little_words() -> None:
+    rng = random.Random(0)
+    forms = {typed("When was the ferry opened?", rng) for _ in range(20)}
+    assert all("?" not in f and f.startswith("when") for f in forms)
+    assert "when was the ferry opened" in forms and "when ferry opened" in forms
+
+
+def test_pool_finds_another_articles_sentence_sharing_the_rarest_word() -> None:
+    other = "The Estervik lighthouse was painted red. Gulls nest on its roof."
+    pool = SentencePool([article("Ferry", CONTEXT, []), article("Lighthouse", other, [])])
+    title, sentence = pool.elsewhere("When was the Estervik ferry opened?", "Ferry", random.Random(0)) or ("", "")
+    assert title == "Lighthouse" and "Estervik" in sentence
+
+
+def test_training_pairs_label_the_answer_sentence_and_its_cut_form() -> None:
+    articles = [
+        article("Ferry", CONTEXT, [answerable("How many passengers does the ferry carry?", "400")]),
+        article("Lighthouse", "The ferry passes the Estervik lighthouse. It was painted red.", []),
+    ]
+    pairs = training_pairs(
+        articles, {"Ferry"}, 1, deletions=True, pool=SentencePool(articles), other_articles=True, paragraph_negatives=2
+    )
+    positives = [p.second for p in pairs if p.label == 1.0]
+    negatives = [p.second for p in pairs if p.label == 0.0]
+    assert any(s.startswith("It carries 400 passengers") for s in positives)
+    assert all("400" in s for s in positives)
+    assert any("passengers" in s and "400" not in s for s in negatives)  # the answer cut out
+    assert any(s.endswith("| Lighthouse") for s in negatives)  # another article, with its headline
+    assert all(p.question == "How many passengers does the ferry carry?" for p in pairs)
+
+
+def test_names_skip_sentence_openings_and_keep_years() -> None:
+    text = "The ferry left Estervik in 1998. Tickets cost more at Harbour Office than online."
+    assert names_in(text) == ["Estervik", "1998", "Harbour Office"]
+
+
+def test_swapped_question_asks_about_a_name_the_paragraph_never_mentions() -> None:
+    sentence = "The Estervik ferry opened in 1998."
+    names = ["Estervik", "Saltmere", "2004", "1998"]
+    rng = random.Random(0)
+    swapped = {swapped_question("When did the Estervik ferry open?", sentence, CONTEXT, names, rng) for _ in range(5)}
+    assert swapped == {"When did the Saltmere ferry open?"}
+    year = swapped_question("What opened in 1998?", sentence, CONTEXT, names, rng)
+    assert year == "What opened in 2004?"
+    assert swapped_question("When did the ferry open?", sentence, CONTEXT, names, rng) is None
