@@ -15,6 +15,7 @@ words of the same length cut out, the answer kept, is a positive, so that a cut 
 from __future__ import annotations
 
 import json
+import math
 import random
 import re
 from dataclasses import dataclass
@@ -191,8 +192,8 @@ def names_in(text: str) -> list[str]:
 def swapped_question(question: str, sentence: str, context: str, names: list[str], rng: random.Random) -> str | None:
     """The question about another name or year than the sentence states: a near miss, by construction.
 
-    A name (or year) of the question that the answer sentence also holds is replaced by one from
-    another article that the paragraph never mentions, of the same kind (year for year).
+    A name (or year) of the question that the answer sentence also holds is replaced by one of
+    ``names`` (those of all the training articles) that the paragraph never mentions, year for year.
     """
     shared = [n for n in names_in(question) if n in sentence]
     if not shared:
@@ -225,8 +226,6 @@ class SentencePool:
 
     def elsewhere(self, question: str, title: str, rng: random.Random) -> tuple[str, str] | None:
         """(title, sentence) of another article sharing the question's rarest words, or None."""
-        import math
-
         scores: dict[int, float] = {}
         for word in _words(question):
             hits = self.postings.get(word, [])
