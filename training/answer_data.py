@@ -160,6 +160,20 @@ def deletion_pair(
     return without, kept
 
 
+def _cut_pairs(
+    question: str, sentence: str, offset: int, answers: list[dict[str, Any]], rng: random.Random
+) -> list[tuple[str, float]]:
+    """``deletion_pair`` for the first answer lying in ``sentence`` (which starts at ``offset`` in its paragraph)."""
+    end_of_sentence = offset + len(sentence)
+    start, text = next(
+        (a["answer_start"] - offset, a["text"])
+        for a in answers
+        if offset <= a["answer_start"] and a["answer_start"] + len(a["text"]) <= end_of_sentence
+    )
+    made = deletion_pair(question, sentence, start, start + len(text), {a["text"] for a in answers}, rng)
+    return [] if made is None else [(made[0], 0.0), (made[1], 1.0)]
+
+
 # Words a person leaves out when typing a question ("blair son born when").
 _TYPED_DROP = frozenset("the a an did does do is are was were has have had of".split())  # noqa: SIM905
 
@@ -305,21 +319,7 @@ def training_pairs(
                     texts_of_answers = {a["text"] for a in answers}
                     chosen = [(sentences[min(gold)], 1.0)]
                     if deletions:
-                        a0, b0 = spans[min(gold)]
-                        first_answer = next(
-                            a for a in answers if a0 <= a["answer_start"] and a["answer_start"] + len(a["text"]) <= b0
-                        )
-                        local = first_answer["answer_start"] - a0
-                        made = deletion_pair(
-                            question,
-                            sentences[min(gold)],
-                            local,
-                            local + len(first_answer["text"]),
-                            texts_of_answers,
-                            rng,
-                        )
-                        if made is not None:
-                            chosen += [(made[0], 0.0), (made[1], 1.0)]
+                        chosen += _cut_pairs(question, sentences[min(gold)], spans[min(gold)][0], answers, rng)
                     if swaps and pool is not None:
                         context = paragraph["context"]
                         other = swapped_question(question, sentences[min(gold)], context, pool.names, rng)

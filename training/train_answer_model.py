@@ -92,21 +92,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--negatives", type=int, default=3, help="hard negatives per question from its paragraph")
     parser.add_argument(
         "--deletions",
-        action=argparse.BooleanOptionalAction,
-        default=False,
+        action="store_true",
         help="add the answer sentence with the answer cut (negative) and with other words cut (positive)",
     )
     parser.add_argument(
         "--other-articles",
-        action=argparse.BooleanOptionalAction,
-        default=False,
+        action="store_true",
         help="add a negative from another article per question (the sentence sharing its rarest words)",
     )
     parser.add_argument("--typed-share", type=float, default=0.0, help="share of questions asked as a person types")
     parser.add_argument(
         "--swaps",
-        action=argparse.BooleanOptionalAction,
-        default=False,
+        action="store_true",
         help="add each answerable question asked about another name or year, with its answer sentence, as a negative",
     )
     parser.add_argument("--seed", type=int, default=13)
