@@ -32,11 +32,12 @@ test: $(BIN)/.installed-extras
 bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/refusal.py
 
-# Retrain the shipped answer model (qa/models/answer) from ../shared/data on this CPU, then calibrate it.
+# Retrain the shipped answer model (qa/models/answer, v2: span head, answer-cut pairs) from ../shared/data
+# on this CPU, then calibrate it.
 # Support weight 16: the grid's best (48) gives a degenerate Platt fit (threshold 0.9998, every answer
 # shown at confidence ~1); 16 refuses 1.3 points fewer held-out unanswerable questions (README).
 train: $(BIN)/.installed
-	$(BIN)/python training/train_answer_model.py
+	$(BIN)/python training/train_answer_model.py --span-weight 1 --deletions
 	$(BIN)/python training/calibrate_answer_model.py --support-weight 16
 
 clean:

@@ -17,8 +17,9 @@ INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 EXPORT_VERSION = 2
 
 
-def export_module(model: Any, target: Path, output: str, transform: Any = None) -> None:
-    """Write a transformers ``model``'s ``output`` (e.g. ``"logits"``) as ONNX to ``target``, any batch and length.
+def export_module(model: Any, target: Path, output: str | tuple[str, ...], transform: Any = None) -> None:
+    """Write a transformers ``model``'s ``output`` (e.g. ``"logits"``, or several names) as ONNX to ``target``,
+    any batch and length.
 
     ``transform(source, destination)``, when given, rewrites the exported file (e.g. quantises it)
     before it takes ``target``'s name; a crash leaves either no file or a whole one.
@@ -28,8 +29,10 @@ def export_module(model: Any, target: Path, output: str, transform: Any = None) 
     if hasattr(model, "set_attn_implementation"):
         model.set_attn_implementation("eager")
 
+    outputs = (output,) if isinstance(output, str) else output
+
     class Output(torch.nn.Module):
-        """The model with token ids in and one named output, as the exporter wants."""
+        """The model with token ids in and named outputs, as the exporter wants."""
 
         def __init__(self) -> None:
             super().__init__()
@@ -37,7 +40,8 @@ def export_module(model: Any, target: Path, output: str, transform: Any = None) 
 
         def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
             out = self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
-            return getattr(out, output)
+            found = tuple(getattr(out, name) for name in outputs)
+            return found[0] if len(found) == 1 else found
 
     module = Output()
     example = tuple(torch.ones((2, 8), dtype=torch.long) for _ in INPUTS)
@@ -51,8 +55,8 @@ def export_module(model: Any, target: Path, output: str, transform: Any = None) 
                 example,
                 str(exported),
                 input_names=list(INPUTS),
-                output_names=[output],
-                dynamic_axes={name: {0: "batch", 1: "tokens"} for name in (*INPUTS, output)},
+                output_names=list(outputs),
+                dynamic_axes={name: {0: "batch", 1: "tokens"} for name in (*INPUTS, *outputs)},
                 opset_version=OPSET,
                 dynamo=False,
             )

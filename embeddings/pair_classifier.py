@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from embeddings.onnx_export import EXPORT_VERSION, export_module, quantise_int8, session
@@ -71,6 +73,22 @@ def encode_pairs(tokenizer: Any, pairs: list[tuple[str, str]], max_length: int) 
     }
 
 
+def add_span_head(network: Any) -> Any:
+    """Give ``network`` a span head: start and end logits for each token (where the answer's words are)."""
+    import torch
+
+    network.span = torch.nn.Linear(network.config.hidden_size, 2)
+    return network
+
+
+def answer_outputs(network: Any, batch: dict[str, Any]) -> tuple[Any, Any]:
+    """The answer log-odds of each pair, shape (batch,), and its span logits, shape (batch, tokens, 2), or None."""
+    if not hasattr(network, "span"):
+        return network(**batch).logits[:, 0], None
+    out = network(**batch, output_hidden_states=True)
+    return out.logits[:, 0], network.span(out.hidden_states[-1])
+
+
 def save_trained(network: Any, folder: Path, card: dict[str, Any]) -> Path:
     """Write the trained tensors (all but the frozen ones) in fp16 and the model card beside them."""
     from safetensors.torch import save_file
@@ -92,7 +110,10 @@ def trained_network(folder: Path) -> Any:
 
     card = json.loads((folder / CARD).read_text(encoding="utf-8"))
     network, _, _ = base_network(card["base_model"])
-    network.load_state_dict({k: v.float() for k, v in load_file(str(folder / WEIGHTS)).items()}, strict=False)
+    weights = {k: v.float() for k, v in load_file(str(folder / WEIGHTS)).items()}
+    if "span.weight" in weights:
+        add_span_head(network)
+    network.load_state_dict(weights, strict=False)
     return network.eval()
 
 
@@ -115,8 +136,64 @@ def export_answer_model(folder: Path | str, cache: Path) -> Path:
     target = exported_path(folder, cache)
     if target.is_file():
         return target
-    export_module(trained_network(folder), target, "logits", quantise_int8)
+    network = trained_network(folder)
+    if not hasattr(network, "span"):
+        export_module(network, target, "logits", quantise_int8)
+        return target
+    import torch
+
+    network.set_attn_implementation("eager")
+
+    class WithSpans(torch.nn.Module):
+        """The network's answer logit and its span logits, as two named outputs."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.network = network
+
+        def forward(self, **batch: Any) -> Any:
+            logits, spans = answer_outputs(self.network, batch)
+            return SimpleNamespace(logits=logits[:, None], spans=spans)
+
+    export_module(WithSpans(), target, ("logits", "spans"), quantise_int8)
     return target
+
+
+# The longest answer span the model may point to, in word pieces.
+MAX_SPAN = 30
+
+
+@dataclass(frozen=True)
+class PairReading:
+    """What the model read in one pair: the probability that the second text answers the first, and,
+    for a model with a span head, where in the second text it puts the answer's words.
+
+    ``span`` is (start, end) in characters of the second text; ``margin`` is how far the best
+    span's start and end logits exceed those of "no span here" ([CLS]).
+    """
+
+    probability: float
+    span: tuple[int, int] | None = None
+    margin: float = 0.0
+
+
+def best_span(spans: Any, encoding: Any) -> tuple[tuple[int, int] | None, float]:
+    """The likeliest answer span among the second text's tokens: character offsets and margin over [CLS]."""
+    import numpy as np
+
+    allowed = np.array([sid == 1 for sid in encoding.sequence_ids])
+    starts = np.where(allowed, spans[:, 0], -np.inf)
+    ends = np.where(allowed, spans[:, 1], -np.inf)
+    best, where = -np.inf, None
+    for length in range(min(MAX_SPAN, len(starts))):
+        sums = starts[: len(starts) - length] + ends[length:]
+        i = int(np.argmax(sums))
+        if sums[i] > best:
+            best, where = float(sums[i]), (i, i + length)
+    if where is None or not np.isfinite(best):
+        return None, 0.0
+    null = float(spans[0, 0] + spans[0, 1])
+    return (encoding.offsets[where[0]][0], encoding.offsets[where[1]][1]), best - null
 
 
 class PairClassifier:
@@ -145,6 +222,7 @@ class PairClassifier:
         self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         self._batch_size = batch_size
         self._session: Any = None
+        self._span: tuple[Any, Any] | None = None
         exported = exported_path(folder, cache) if cache is not None else None
         if exported is not None and exported.is_file():
             try:
@@ -177,20 +255,34 @@ class PairClassifier:
         self._bert = NumpyBert(tensors, BertShape.from_config(read_config(base_folder)))
         self._weight = np.ascontiguousarray(head["classifier.weight"][0])
         self._bias = float(head["classifier.bias"][0])
+        self._span = (head["span.weight"], head["span.bias"]) if "span.weight" in head else None
 
     def score_pairs(self, pairs: list[tuple[str, str]]) -> list[float]:
         """Probability for each (first, second) pair, in [0, 1]."""
+        return [reading.probability for reading in self.read_pairs(pairs)]
+
+    def read_pairs(self, pairs: list[tuple[str, str]]) -> list[PairReading]:
+        """Probability for each (first, second) pair, and where the answer's words are when the model says."""
         import numpy as np
 
         from embeddings.numpy_bert import batch_arrays
 
-        out: list[float] = []
+        out: list[PairReading] = []
         for start in range(0, len(pairs), self._batch_size):
-            ids, types, mask = batch_arrays(self._tokenizer.encode_batch(pairs[start : start + self._batch_size]))
+            encodings = self._tokenizer.encode_batch(pairs[start : start + self._batch_size])
+            ids, types, mask = batch_arrays(encodings)
+            spans = None
             if self._session is not None:
                 feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-                logits = self._session.run(None, feed)[0][:, 0]
+                found = self._session.run(None, feed)
+                logits, spans = found[0][:, 0], (found[1] if len(found) > 1 else None)
             else:
-                logits = self._bert.pooled(self._bert.hidden_states(ids, types, mask)) @ self._weight + self._bias
-            out.extend((1.0 / (1.0 + np.exp(-logits.astype(np.float64)))).tolist())
+                states = self._bert.hidden_states(ids, types, mask)
+                logits = self._bert.pooled(states) @ self._weight + self._bias
+                if self._span is not None:
+                    spans = states @ self._span[0].T + self._span[1]
+            probabilities = 1.0 / (1.0 + np.exp(-logits.astype(np.float64)))
+            for n, (probability, encoding) in enumerate(zip(probabilities, encodings, strict=True)):
+                span, margin = best_span(spans[n], encoding) if spans is not None else (None, 0.0)
+                out.append(PairReading(float(probability), span, margin))
         return out

@@ -32,14 +32,19 @@ def text_html(text: str) -> str:
     return html.escape(_BLANK_LINES.sub("\n\n", text)).replace("\n", "<br>")
 
 
-def highlight(text: str, start: int, end: int) -> str:
-    """``text`` escaped, with ``text[start:end]`` wrapped in ``<mark>`` (offsets clamped to the text)."""
+def highlight(text: str, start: int, end: int, words: tuple[int, int] | None = None) -> str:
+    """``text`` escaped, with ``text[start:end]`` wrapped in ``<mark>`` (offsets clamped to the text), and
+    ``text[words[0]:words[1]]``, the answering words within it, also in ``<strong>``."""
     start = max(0, min(start, len(text)))
     end = max(start, min(end, len(text)))
     if start == end:
         return text_html(text)
     before, marked, after = text[:start], text[start:end], text[end:]
-    return f"{text_html(before)}<mark>{text_html(marked)}</mark>{text_html(after)}"
+    inner = text_html(marked)
+    if words is not None and start <= words[0] < words[1] <= end:
+        a, b = words[0] - start, words[1] - start
+        inner = f"{text_html(marked[:a])}<strong>{text_html(marked[a:b])}</strong>{text_html(marked[b:])}"
+    return f"{text_html(before)}<mark>{inner}</mark>{text_html(after)}"
 
 
 def _link(url: str | None) -> str | None:
@@ -114,7 +119,10 @@ def _answer_passage(answer: Answer) -> str | None:
     if answer.passage_index is None or answer.sentence_start is None or answer.sentence_end is None:
         return None
     chunk = answer.passages[answer.passage_index].chunk
-    return highlight(chunk.text, answer.sentence_start - chunk.start, answer.sentence_end - chunk.start)
+    words = None
+    if answer.span_start is not None and answer.span_end is not None:
+        words = (answer.span_start - chunk.start, answer.span_end - chunk.start)
+    return highlight(chunk.text, answer.sentence_start - chunk.start, answer.sentence_end - chunk.start, words)
 
 
 def searched_for_html(question: str, query: str) -> str:

@@ -10,10 +10,12 @@ articles given separately (``--articles``), so the articles need not be copied i
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -165,6 +167,28 @@ def first_rank(passages: list[str], answers: tuple[str, ...]) -> int | None:
     return None
 
 
+_TOKEN = re.compile(r"\w+")
+_ARTICLES = frozenset({"a", "an", "the"})
+
+
+def words_f1(shown: str, answers: tuple[str, ...]) -> float:
+    """SQuAD's token F1 of the answering words shown against the best-matching gold answer (case,
+    punctuation and articles aside)."""
+
+    def tokens(text: str) -> list[str]:
+        return [t for t in _TOKEN.findall(text.casefold()) if t not in _ARTICLES]
+
+    best = 0.0
+    mine = tokens(shown)
+    for answer in answers:
+        gold = tokens(answer)
+        common = sum((Counter(mine) & Counter(gold)).values())
+        if common:
+            precision, recall = common / len(mine), common / len(gold)
+            best = max(best, 2 * precision * recall / (precision + recall))
+    return best
+
+
 def evaluate(
     path: Path,
     settings: Settings,
@@ -215,6 +239,7 @@ def evaluate(
         search = replace(settings.search, k=max(max(CUTOFFS), settings.search.k))
         ranks: list[int | None] = []
         sentence_hits = 0
+        words_total, words_shown = 0.0, 0
         refused = 0
         latencies: list[float] = []
         engine.ask("warm-up question", name, search)
@@ -226,6 +251,9 @@ def evaluate(
             ranks.append(rank)
             correct = answer.sentence is not None and any(a in answer.sentence for a in question.answers)
             sentence_hits += correct
+            if answer.found and answer.words is not None:
+                words_total += words_f1(answer.words, question.answers)
+                words_shown += 1
             refused += not answer.found
             if details is not None:
                 details.append(_detail(question.text, True, answer, rank, correct))
@@ -253,6 +281,9 @@ def evaluate(
         **{f"top{k}": sum(1 for r in ranks if r is not None and r <= k) / n for k in CUTOFFS},
         "mrr": sum(1.0 / r for r in ranks if r is not None) / n,
         "answer_sentence": sentence_hits / n,
+        # SQuAD's token F1 of the answering words shown (0 when refused or none shown), and how often some were.
+        "answer_words_f1": words_total / n,
+        "answer_words_shown": words_shown / n,
         "refused": refused / n,
         "unanswerable": len(refusable),
         "refused_unanswerable": refused_unanswerable / len(refusable) if refusable else None,
@@ -288,6 +319,11 @@ def report_table(report: dict[str, Any]) -> str:
         ("top-10 accuracy", f"{report['top10']:.3f}"),
         ("MRR@10", f"{report['mrr']:.3f}"),
         ("answer-sentence accuracy", f"{report['answer_sentence']:.3f}"),
+        *(
+            [("answer words: F1 / shown", f"{report['answer_words_f1']:.3f} / {report['answer_words_shown']:.3f}")]
+            if report.get("answer_words_shown")
+            else []
+        ),
         ("refused (answerable)", f"{report['refused']:.3f}"),
         *(
             [("refused (unanswerable)", f"{report['refused_unanswerable']:.3f} of {report['unanswerable']}")]

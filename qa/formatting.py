@@ -50,9 +50,17 @@ def answer_data(answer: Answer, reader: dict[str, Any] | None = None) -> dict[st
         "passage": answer.passage_index,
         "answer_start": answer.sentence_start,
         "answer_end": answer.sentence_end,
+        "answer_words": _words(answer),
         "passages": [hit_data(h) for h in answer.passages],
         "reader": reader if reader is not None else {"name": answer.reader},
     }
+
+
+def _words(answer: Answer) -> dict[str, Any] | None:
+    """The answering words within the sentence (text and article offsets), where the reader says."""
+    if answer.words is None:
+        return None
+    return {"text": answer.words, "start": answer.span_start, "end": answer.span_end}
 
 
 def answer_text(answer: Answer, width: int = 100) -> str:
@@ -60,6 +68,8 @@ def answer_text(answer: Answer, width: int = 100) -> str:
     lines: list[str] = []
     if answer.found and answer.sentence is not None and answer.passage_index is not None:
         lines += textwrap.wrap(answer.sentence, width) or [answer.sentence]
+        if answer.words:
+            lines.append(f"  answer: {answer.words}")
         lines.append(f"  [{answer.passage_index + 1}] {citation(answer.passages[answer.passage_index].chunk)}")
         heading = "Passages:"
     else:

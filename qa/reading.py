@@ -9,11 +9,13 @@ comparison (``--reader rules``).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from embeddings import Vectors
+from embeddings.pair_classifier import PairReading
 from qa.answer_pairs import answer_pair
 from qa.answer_types import has_number, wants_number
 from qa.answering import Candidate, candidates, choose_sentence, confidence, sentence_scores
@@ -26,12 +28,13 @@ RULES_MIN_SCORE = 0.49
 
 
 class PairScorer(Protocol):
-    """Probability that the second text of each pair answers the first (embeddings.PairClassifier)."""
+    """Probability that the second text of each pair answers the first, and where the answer's words are
+    (embeddings.PairClassifier)."""
 
     name: str
     card: dict[str, Any]
 
-    def score_pairs(self, pairs: list[tuple[str, str]]) -> list[float]: ...
+    def read_pairs(self, pairs: list[tuple[str, str]]) -> list[PairReading]: ...
 
 
 class Reader(Protocol):
@@ -62,9 +65,29 @@ def _refused(question: str, query: str, hits: list[Hit], score: float, reader: s
     return Answer(question, query, False, None, None, None, None, tuple(hits), score, reader)
 
 
-def _found(question: str, query: str, hits: list[Hit], sentence: Candidate, score: float, reader: str) -> Answer:
+def _found(
+    question: str,
+    query: str,
+    hits: list[Hit],
+    sentence: Candidate,
+    score: float,
+    reader: str,
+    span: tuple[int, int] | None = None,
+) -> Answer:
+    """``span``: the answering words, as offsets into ``sentence.text``."""
+    words = (sentence.start + span[0], sentence.start + span[1]) if span is not None else (None, None)
     return Answer(
-        question, query, True, sentence.text, sentence.passage, sentence.start, sentence.end, tuple(hits), score, reader
+        question,
+        query,
+        True,
+        sentence.text,
+        sentence.passage,
+        sentence.start,
+        sentence.end,
+        tuple(hits),
+        score,
+        reader,
+        *words,
     )
 
 
@@ -116,11 +139,55 @@ def calibrated(probability: float, support: float, card: dict[str, Any]) -> floa
 
 @dataclass(frozen=True)
 class Scored:
-    """A shortlisted sentence with the cheap score it was shortlisted by and the model's probability."""
+    """A shortlisted sentence with the cheap score it was shortlisted by and the model's probability.
+
+    ``span``: where in the sentence the model puts the answer's words (offsets into its text), if it says;
+    ``margin``: how much likelier the model finds that span than "no answer here".
+    """
 
     candidate: Candidate
     cheap: float
     probability: float
+    span: tuple[int, int] | None = None
+    margin: float = 0.0
+
+
+def sentence_span(sentence: str, second: str, span: tuple[int, int] | None) -> tuple[int, int] | None:
+    """The model's span in ``second`` (the sentence as the model read it) as offsets into ``sentence``.
+
+    None when the model gave no span or put it outside the sentence (in its headline).
+    """
+    if span is None:
+        return None
+    words = second[span[0] : span[1]].strip()
+    if not words:
+        return None
+    found = sentence.find(words)
+    if found >= 0:
+        return _paired(sentence, found, found + len(words))
+    pattern = r"\s+".join(re.escape(w) for w in words.split())
+    match = re.search(pattern, sentence)
+    return _paired(sentence, match.start(), match.end()) if match else None
+
+
+_PAIRS = (('"', '"'), ("“", "”"), ("(", ")"))
+
+
+def _paired(sentence: str, start: int, end: int) -> tuple[int, int]:
+    """``start``, ``end`` moved so that a quote or bracket the span opens is closed ('"security roof"'),
+    or left out when the sentence does not close it right after the span."""
+    for opening, closing in _PAIRS:
+        text = sentence[start:end]
+        unclosed = text.count(opening) != text.count(closing) if opening != closing else text.count(opening) % 2
+        if not unclosed:
+            continue
+        if text.startswith(opening) and sentence[end : end + 1] == closing:
+            end += 1
+        elif text.startswith(opening):
+            start += 1
+        elif text.endswith(closing):
+            end -= 1
+    return start, end
 
 
 @dataclass(frozen=True)
@@ -160,6 +227,7 @@ class ModelReader:
         self.shortlist = shortlist
         self.rerank = rerank
         self.cheap_weight = float(card.get("selection", {}).get("cheap_weight", 0.0))
+        self.span_weight = float(card.get("selection", {}).get("span_weight", 0.0))
         self.background = int(card.get("calibration", {}).get("background_passages", 0))
 
     def with_threshold(self, min_score: float) -> ModelReader:
@@ -184,20 +252,33 @@ class ModelReader:
         cheap = sentence_scores(query, hits, pool, collection)
         order = sorted(range(len(pool)), key=lambda i: -cheap[i])[: self.shortlist]
         pairs = [answer_pair(query, pool[i].text, hits[pool[i].passage].chunk.title) for i in order]
-        probabilities = self.scorer.score_pairs(pairs)
-        return Reading(pool, [Scored(pool[i], cheap[i], p) for i, p in zip(order, probabilities, strict=True)])
+        readings = self.scorer.read_pairs(pairs)
+        return Reading(
+            pool,
+            [
+                Scored(pool[i], cheap[i], r.probability, sentence_span(pool[i].text, pair[1], r.span), r.margin)
+                for i, pair, r in zip(order, pairs, readings, strict=True)
+            ],
+        )
 
     def support(self, query: str, hits: list[Hit], reading: Reading, best: Scored, collection: Collection) -> float:
         """The rules' support for the answer's passage (coverage of the question, best cosine)."""
         return confidence(query, hits, reading.pool, best.candidate, collection, background=self.background)
 
     def choose(self, scored: list[Scored]) -> Scored | None:
-        """The sentence most likely to state the answer: the model's log-odds plus a share of the cheap score.
+        """The sentence most likely to state the answer: the model's log-odds, plus shares of the cheap
+        score and of the span margin.
 
         The cheap score carries the embedding model's sense of meaning, which the answer model, trained on
-        a few thousand Wikipedia questions, lacks for paraphrases; its weight was chosen on held-out articles.
+        a few thousand Wikipedia questions, lacks for paraphrases. The span margin says whether the model
+        can point to the answer's words in the sentence, which a lead restating the question's words
+        cannot offer. Both weights were chosen on held-out articles.
         """
-        return max(scored, key=lambda s: logit(s.probability) + self.cheap_weight * s.cheap, default=None)
+        return max(
+            scored,
+            key=lambda s: logit(s.probability) + self.cheap_weight * s.cheap + self.span_weight * s.margin,
+            default=None,
+        )
 
     def read(self, question: str, query: str, query_vector: Vectors, hits: list[Hit], collection: Collection) -> Answer:
         reading = self.score(query, query_vector, hits, collection)
@@ -211,4 +292,4 @@ class ModelReader:
             sentence = replace(sentence, passage=0)
         if score < self.min_score:
             return _refused(question, query, hits, score, self.name)
-        return _found(question, query, hits, sentence, score, self.name)
+        return _found(question, query, hits, sentence, score, self.name, best.span)

@@ -90,3 +90,15 @@ class Answer:
     compared with the threshold."""
     reader: str = ""
     """Which reader chose the answer (the answer model's name and version, or "rules")."""
+    span_start: int | None = None
+    span_end: int | None = None
+    """The answering words within the sentence (article offsets, like ``sentence_start``), where the
+    reader says which they are."""
+
+    @property
+    def words(self) -> str | None:
+        """The answering words' text, where the reader gave them."""
+        if None in (self.sentence, self.sentence_start, self.span_start, self.span_end):
+            return None
+        offset = self.sentence_start or 0
+        return (self.sentence or "")[(self.span_start or 0) - offset : (self.span_end or 0) - offset]

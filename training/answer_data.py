@@ -37,9 +37,12 @@ when where why how did does do that this these those it its as than into has hav
 
 @dataclass(frozen=True)
 class Pair:
+    """``answer``: for a positive, the answer's words as they stand in ``second`` (the span to find)."""
+
     question: str
     second: str
     label: float
+    answer: str = ""
 
 
 @dataclass(frozen=True)
@@ -344,9 +347,11 @@ def training_pairs(
                         best = max(elsewhere, key=lambda s: (len(words & _words(s)), rng.random()))
                         chosen.append((best, 0.0))
                 asked = typed(question, rng) if typed_share and rng.random() < typed_share else question
+                stated = [] if impossible else [a["text"] for a in qa["answers"]]
                 for sentence, label in chosen:
                     first, second = answer_pair(asked, sentence, title)
-                    pairs.append(Pair(first, second, label))
+                    answer = next((t for t in stated if label and " ".join(t.split()) in second), "")
+                    pairs.append(Pair(first, second, label, " ".join(answer.split())))
                 if other_articles and pool is not None and (other := pool.elsewhere(question, title, rng)) is not None:
                     pairs.append(Pair(*answer_pair(asked, other[1], other[0]), 0.0))
     return pairs

@@ -5,8 +5,8 @@
 Ingests the held-out articles and asks each of their questions through the real pipeline (hybrid
 retrieval, the model reader's shortlist), then chooses on them, and only on them:
 
-- the weight of the cheap score beside the model's log-odds when choosing the sentence (the one
-  that finds the most answer sentences);
+- the weights of the cheap score and of the span margin (for a model with a span head) beside the
+  model's log-odds when choosing the sentence (those that find the most answer sentences);
 - the weight of the rules' support (coverage of the question's rare words) beside the model's
   log-odds in the refusal score, and Platt scaling of that score to "the shown sentence states the
   answer". Besides the held-out articles' own questions, OFF_TOPIC questions of other SQuAD 2.0
@@ -47,6 +47,8 @@ from qa.settings import ChunkSettings, SearchSettings, Settings  # noqa: E402
 # Share of answerable held-out questions the threshold may refuse.
 BUDGET = 0.05
 CHEAP_WEIGHTS = (0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0)
+# Weights of the span margin beside the model's log-odds, for a model with a span head.
+SPAN_WEIGHTS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 1.5, 2.0, 4.0)
 SUPPORT_WEIGHTS = (0.0, 2.0, 4.0, 8.0, 12.0, 16.0, 24.0, 32.0, 48.0)
 # Questions of the other SQuAD 2.0 articles asked of the held-out ones, every Nth (about 300).
 OFF_TOPIC_EVERY = 10
@@ -147,9 +149,9 @@ def calibrate(args: argparse.Namespace, scorer: PairClassifier) -> int:
     kinds = np.array([kind for kind, _, _, _ in asked])
     answerable = kinds == "answerable"
 
-    def chosen(weight: float) -> list[Scored | None]:
+    def chosen(weights: tuple[float, float]) -> list[Scored | None]:
         reader = ModelReader(scorer, min_score=0.0)
-        reader.cheap_weight = weight
+        reader.cheap_weight, reader.span_weight = weights
         return [reader.choose(scored) for _, _, scored, _ in asked]
 
     def correct(choices: list[Scored | None]) -> np.ndarray:
@@ -161,8 +163,11 @@ def calibrate(args: argparse.Namespace, scorer: PairClassifier) -> int:
             dtype=float,
         )
 
-    by_weight = {w: float(correct(chosen(w))[answerable].mean()) for w in CHEAP_WEIGHTS}
-    weight = max(CHEAP_WEIGHTS, key=lambda w: (round(by_weight[w], 3), -w))
+    has_spans = any(s.span is not None for _, _, scored, _ in asked for s in scored)
+    grid = [(c, s) for c in CHEAP_WEIGHTS for s in (SPAN_WEIGHTS if has_spans else (0.0,))]
+    by_weight = {w: float(correct(chosen(w))[answerable].mean()) for w in grid}
+    # The most answer sentences found; of equals, the smallest weights.
+    weight = max(grid, key=lambda w: (round(by_weight[w], 3), -w[0] - w[1]))
     choices = chosen(weight)
     right = correct(choices)
     raw = logit(np.array([c.probability if c is not None else 0.0 for c in choices]))
@@ -191,8 +196,9 @@ def calibrate(args: argparse.Namespace, scorer: PairClassifier) -> int:
     card_path = args.model / CARD
     card = json.loads(card_path.read_text(encoding="utf-8"))
     card["selection"] = {
-        "cheap_weight": weight,
-        "answer_sentence_by_weight": {str(w): round(v, 4) for w, v in by_weight.items()},
+        "cheap_weight": weight[0],
+        "span_weight": weight[1],
+        "answer_sentence_by_weights": {f"{c} {s}": round(v, 4) for (c, s), v in by_weight.items()},
     }
     card["calibration"] = {
         "support_weight": support_weight,

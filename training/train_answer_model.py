@@ -1,11 +1,14 @@
 """Train the answer model: MiniLM-L6 (the bundled weights) as a cross-encoder on SQuAD pairs.
 
-    python training/train_answer_model.py            # or: make train
+    python training/train_answer_model.py --span-weight 1 --deletions    # the shipped model; or: make train
 
 Reads ../shared/data/squad_v2/squad2-dev24-articles.json and ../shared/data/squad_v1.1/dev-24.json,
 keeps three SQuAD 2.0 articles out of training (for calibration and honest figures), trains one
 epoch on CPU and writes qa/models/answer/ (fp16 weights of what training changed, and model.json
-with the data, settings, time and held-out figures).
+with the data, settings, time and held-out figures). With ``--span-weight``, a span head learns
+beside the classifier where the answer's words are (start and end over the sentence's word pieces,
+[CLS] for "none here"), SQuAD 2.0 style; the reader uses its margin to choose, and the app sets the
+words apart.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from answer_data import Example, Pair, SentencePool, examples, load_articles, tr
 from embeddings import DEFAULT_MODEL  # noqa: E402
 from embeddings.pair_classifier import (  # noqa: E402
     FROZEN,
+    add_span_head,
+    answer_outputs,
     base_network,
     encode_pairs,
     file_sha256,
@@ -42,7 +47,7 @@ SQUAD1 = SHARED / "squad_v1.1" / "dev-24.json"
 # SQuAD 2.0 articles kept out of training: the reader's threshold is chosen on these.
 HELD_OUT = ("1973_oil_crisis", "Harvard_University", "Force")
 NAME = "article-qa-answer-minilm-l6"
-VERSION = "1"
+VERSION = "2"
 
 
 def batches(pairs: list[Pair], size: int, rng: random.Random) -> list[list[Pair]]:
@@ -51,6 +56,24 @@ def batches(pairs: list[Pair], size: int, rng: random.Random) -> list[list[Pair]
     groups = [ordered[i : i + size] for i in range(0, len(ordered), size)]
     rng.shuffle(groups)
     return groups
+
+
+def span_targets(tokenizer: object, group: list[Pair]) -> tuple[list[int], list[int]]:
+    """Token positions of each pair's answer (start, end); [CLS] (0) for a negative; -100 (not learnt) where cut off.
+
+    Call after ``encode_pairs``, which set the tokenizer's truncation and padding.
+    """
+    starts, ends = [], []
+    for pair, encoding in zip(group, tokenizer.encode_batch([(p.question, p.second) for p in group]), strict=True):  # type: ignore[attr-defined]
+        first = last = None
+        if pair.answer and (where := pair.second.find(pair.answer)) >= 0:
+            first = encoding.char_to_token(where, 1)
+            last = encoding.char_to_token(where + len(pair.answer) - 1, 1)
+        if not pair.label:
+            first = last = 0
+        starts.append(-100 if first is None or last is None else first)
+        ends.append(-100 if first is None or last is None else last)
+    return starts, ends
 
 
 def held_out_figures(network: object, tokenizer: object, items: list[Example], max_length: int) -> dict[str, float]:
@@ -106,6 +129,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="add each answerable question asked about another name or year, with its answer sentence, as a negative",
     )
+    parser.add_argument(
+        "--span-weight",
+        type=float,
+        default=0.0,
+        help="also learn where the answer's words are (a span head), with this weight on its loss; 0: no span head",
+    )
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--freeze-layers", type=int, default=0, help="also freeze the first N encoder layers")
@@ -147,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(pairs)} training pairs, {positives:.0f} positive, from {len(seen)} questions", flush=True)
 
     network, tokenizer, base_folder = base_network(args.base, threads=args.threads)
+    if args.span_weight:
+        add_span_head(network)
     frozen_layers = tuple(f"bert.encoder.layer.{n}." for n in range(args.freeze_layers))
     for name, parameter in network.named_parameters():
         parameter.requires_grad = name not in FROZEN and not name.startswith(frozen_layers)
@@ -158,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         optimizer, lambda step: min((step + 1) / warmup, max(0.0, (len(groups) - step) / (len(groups) - warmup)))
     )
     loss_function = torch.nn.BCEWithLogitsLoss()
+    span_loss = torch.nn.CrossEntropyLoss(ignore_index=-100)
     network.train()
     started = time.perf_counter()
     done = 0
@@ -165,7 +197,15 @@ def main(argv: list[str] | None = None) -> int:
     for step, group in enumerate(groups, start=1):
         batch = encode_pairs(tokenizer, [(p.question, p.second) for p in group], args.max_length)
         labels = torch.tensor([p.label for p in group], dtype=torch.float32)
-        loss = loss_function(network(**batch).logits[:, 0], labels)
+        logits, spans = answer_outputs(network, batch)
+        loss = loss_function(logits, labels)
+        if spans is not None:
+            # Only [CLS] (no answer) and the sentence's own tokens can be where the answer is.
+            allowed = batch["token_type_ids"].bool() & batch["attention_mask"].bool()
+            allowed[:, 0] = True
+            spans = spans.masked_fill(~allowed[:, :, None], -1e4)
+            starts, ends = (torch.tensor(t, dtype=torch.long) for t in span_targets(tokenizer, group))
+            loss = loss + args.span_weight * (span_loss(spans[:, :, 0], starts) + span_loss(spans[:, :, 1], ends)) / 2
         loss.backward()
         torch.nn.utils.clip_grad_norm_(trainable, 1.0)
         optimizer.step()
@@ -194,7 +234,10 @@ def main(argv: list[str] | None = None) -> int:
         "base_model": args.base,
         "base_sha256": file_sha256(base_folder / "model.safetensors"),
         "max_length": args.max_length,
-        "input": "question [SEP] sentence | headline (qa/answer_pairs.py)",
+        "input": (
+            "question [SEP] sentence | headline (qa/answer_pairs.py)"
+            + ("; a span head points to the answer's words" if args.span_weight else "")
+        ),
         "training_data": {
             "squad_v2": f"{args.squad2.name}: {len(squad2) - len(held)} of {len(squad2)} articles",
             "squad_v1.1": f"{args.squad1.name}: {len(squad1) - len(held)} of {len(squad1)} articles",
@@ -210,6 +253,7 @@ def main(argv: list[str] | None = None) -> int:
             "other_article_negatives": args.other_articles,
             "typed_share": args.typed_share,
             "name_swaps": args.swaps,
+            "span_weight": args.span_weight,
             "batch_size": args.batch_size,
             "lr": args.lr,
             "seed": args.seed,

@@ -13,7 +13,7 @@ import pytest
 
 from embeddings import PairClassifier, SentenceTransformerEmbedder
 from embeddings.numpy_embedder import NumpyEmbedder
-from embeddings.pair_classifier import base_network, encode_pairs
+from embeddings.pair_classifier import answer_outputs, base_network, best_span, encode_pairs, trained_network
 from embeddings.sentence_transformer import resolve_model
 from embeddings.token_embedder import UnsupportedModel
 from qa.reading import ANSWER_MODEL
@@ -69,16 +69,25 @@ def test_numpy_embedder_measures_text_as_the_model_does(
 
 def test_numpy_answer_model_matches_the_torch_network(answer_model: PairClassifier) -> None:
     import torch
-    from safetensors.torch import load_file
 
-    network, tokenizer, _ = base_network(answer_model.card["base_model"])
-    trained = load_file(str(ANSWER_MODEL / "weights.safetensors"))
-    network.load_state_dict({k: v.float() for k, v in trained.items()}, strict=False)
+    network = trained_network(ANSWER_MODEL)
+    _, tokenizer, _ = base_network(answer_model.card["base_model"])
     pairs = [(TEXTS[0], TEXTS[5] + " | NATO"), ("Who won the match?", TEXTS[4]), ("When?", "")]
     with torch.inference_mode():
-        logits = network.eval()(**encode_pairs(tokenizer, pairs, answer_model.max_length)).logits[:, 0]
-    expected = torch.sigmoid(logits).tolist()
-    assert answer_model.score_pairs(pairs) == pytest.approx(expected, abs=1e-5)
+        batch = encode_pairs(tokenizer, pairs, answer_model.max_length)
+        logits, spans = answer_outputs(network, batch)
+    readings = answer_model.read_pairs(pairs)
+    assert [r.probability for r in readings] == pytest.approx(torch.sigmoid(logits).tolist(), abs=1e-5)
+    assert answer_model.score_pairs(pairs) == [r.probability for r in readings]
+    if spans is None:
+        assert all(r.span is None for r in readings)
+        return
+    # The span head too: the same words, by the same margin.
+    encodings = tokenizer.encode_batch(pairs)
+    for reading, scores, encoding in zip(readings, spans.numpy(), encodings, strict=True):
+        span, margin = best_span(scores, encoding)
+        assert reading.span == span and reading.margin == pytest.approx(margin, abs=1e-3)
+    assert readings[0].span is not None and readings[2].span is None, "no words to point to in an empty text"
 
 
 def write_folder(folder: Path, pooling: dict[str, bool]) -> Path:
@@ -178,10 +187,13 @@ def test_answer_model_on_onnx_runtime_stays_close_to_numpy(tmp_path: Path, answe
     onnx = PairClassifier(ANSWER_MODEL, cache=tmp_path)
     assert onnx.backend == "onnxruntime" and answer_model.backend == "numpy"
     pairs = [(TEXTS[0], TEXTS[5] + " | NATO"), ("Who won the match?", TEXTS[4]), ("When?", "")]
-    # int8 weights: log-odds move a little (0.04 on average on 400 BBC pairs), the order not at all here.
-    ours, exact = np.array(onnx.score_pairs(pairs)), np.array(answer_model.score_pairs(pairs))
+    # int8 weights: log-odds move a little (0.04 on average on 400 BBC pairs); the pair that answers stays first.
+    ours, exact = onnx.read_pairs(pairs), answer_model.read_pairs(pairs)
+    p_ours, p_exact = np.array([r.probability for r in ours]), np.array([r.probability for r in exact])
     logit = lambda p: np.log(p / (1 - p))  # noqa: E731
-    assert np.abs(logit(ours) - logit(exact)).max() < 0.3, (ours, exact)
-    assert list(np.argsort(ours)) == list(np.argsort(exact))
+    assert np.abs(logit(p_ours) - logit(p_exact)).max() < 0.3, (p_ours, p_exact)
+    assert int(np.argmax(p_ours)) == int(np.argmax(p_exact)) == 0
+    # The span head's output comes through ONNX Runtime too, pointing at the same words where there is an answer.
+    assert ours[0].span == exact[0].span and (ours[2].span, exact[2].span) == (None, None)
     path.write_bytes(b"not a model")
     assert PairClassifier(ANSWER_MODEL, cache=tmp_path).backend == "numpy", "a damaged export must not be used"

@@ -13,7 +13,7 @@ from embeddings import PairClassifier
 from embeddings.pair_classifier import WEIGHTS
 from qa.answer_pairs import answer_pair
 from qa.cli import main
-from qa.reading import ANSWER_MODEL
+from qa.reading import ANSWER_MODEL, logit
 
 SEED = Path(__file__).resolve().parents[2].parent / "shared" / "seeds" / "000_78cd7df64d3b7e3d.txt"
 
@@ -40,6 +40,30 @@ def test_model_tells_the_answer_sentence_from_its_neighbours(answer_model: PairC
     scores = answer_model.score_pairs([answer_pair(question, s, title) for s in sentences])
     assert max(range(3), key=lambda i: scores[i]) == 1
     assert scores[1] > 2 * max(scores[0], scores[2])
+
+
+def test_model_points_to_the_words_that_answer(answer_model: PairClassifier) -> None:
+    # Our own sentences, not from any training set.
+    asked = [
+        ("How much did the new bridge cost?", "It cost 212 million euros, most of it from the region.", "212 million"),
+        ("who opened the bridge", "The bridge was opened on Monday by the mayor, Ana Silva.", "Ana Silva"),
+        ("When will the tunnel close?", "The old tunnel will close in March 2027 for repairs.", "March 2027"),
+    ]
+    title = "Harbour bridge opens to traffic"
+    pairs = [answer_pair(question, sentence, title) for question, sentence, _ in asked]
+    for (_, second), reading, (_, _, words) in zip(pairs, answer_model.read_pairs(pairs), asked, strict=True):
+        assert reading.span is not None and reading.margin > 0
+        assert words in second[reading.span[0] : reading.span[1]]
+    # A lead that restates the question loses to the sentence that names the answer (without the cheap score).
+    question = "Who is the farmer suing the water company over the flooded fields?"
+    lead = "A farmer is suing the water company, saying its burst main flooded his fields for a month."
+    named = "Devon farmer Tom Hartley filed the claim at the county court on Friday and is seeking damages."
+    weight = answer_model.card["selection"]["span_weight"]
+    pairs = [answer_pair(question, s, title) for s in (lead, named)]
+    restated, answering = answer_model.read_pairs(pairs)
+    score = lambda r: logit(r.probability) + weight * r.margin  # noqa: E731
+    assert score(answering) > score(restated)
+    assert answering.span is not None and "Tom Hartley" in pairs[1][1][slice(*answering.span)]
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from html.parser import HTMLParser
 
 from qa.chat_render import (
@@ -91,6 +92,28 @@ def test_highlight_clamps_offsets_and_keeps_paragraph_breaks() -> None:
     assert highlight("one\n\n\n\ntwo", 7, 99) == "one<br><br><mark>two</mark>"
     assert highlight("abc", -4, 0) == "abc"
     assert highlight("abc", 2, 1) == "abc"
+
+
+def test_highlight_sets_the_answering_words_apart_within_the_sentence() -> None:
+    text = "Intro. The <cub> is Biscotti, keepers said. End."
+    start, end = text.index("The"), text.index(" End")
+    words = (text.index("Biscotti"), text.index(", keepers"))
+    out = highlight(text, start, end, words)
+    assert out == "Intro. <mark>The &lt;cub&gt; is <strong>Biscotti</strong>, keepers said.</mark> End."
+    assert Markup(out).visible == text
+    # Words outside the sentence are not set apart (a stale or foreign span).
+    assert "<strong>" not in highlight(text, start, end, (0, 5))
+
+
+def test_found_answer_sets_its_words_apart_in_the_passage() -> None:
+    hits = [Hit(chunk(ARTICLE, 0, n=1), 0.7)]
+    found = answer(hits)
+    words = ARTICLE.index("Biscotti")
+    marked = replace(found, span_start=words, span_end=words + 8)
+    assert marked.words == "Biscotti"
+    out = render_answer(marked)
+    assert "<mark>The keepers named her <strong>Biscotti</strong>.</mark>" in out
+    assert "<strong>" not in render_answer(found).split("aqa-notfound")[0].split("<blockquote")[1]
 
 
 def test_found_answer_highlights_the_sentence_in_its_passage_and_cites_it() -> None:

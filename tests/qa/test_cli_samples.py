@@ -95,6 +95,10 @@ def test_ask_json_cites_the_nato_article(capsys: pytest.CaptureFixture[str], dat
     cited = answer["passages"][answer["passage"]]
     assert cited["article_id"] == NATO
     assert article.text[answer["answer_start"] : answer["answer_end"]] == answer["answer"]
+    words = answer["answer_words"]
+    if words is not None:  # the answer model points to the words that answer, within the sentence
+        assert answer["answer_start"] <= words["start"] < words["end"] <= answer["answer_end"]
+        assert article.text[words["start"] : words["end"]] == words["text"]
 
     scores = [p["score"] for p in answer["passages"]]
     assert len(scores) > 1

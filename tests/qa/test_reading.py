@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from embeddings import HashingEmbedder
+from embeddings.pair_classifier import PairReading
 from qa.collection import Collection
 from qa.ingest import ingest
 from qa.reading import ModelReader, RulesReader, calibrated
@@ -27,7 +28,8 @@ ARTICLES = [
 
 
 class ScriptedScorer:
-    """Gives each pair the probability of the first phrase its second text contains (else ``rest``)."""
+    """Gives each pair the probability of the first phrase its second text contains (else ``rest``),
+    and that phrase as the answer's words."""
 
     name = "scripted"
 
@@ -37,9 +39,17 @@ class ScriptedScorer:
         self.card = card if card is not None else {"name": "scripted", "version": "0"}
         self.seen: list[tuple[str, str]] = []
 
-    def score_pairs(self, pairs: list[tuple[str, str]]) -> list[float]:
+    def read_pairs(self, pairs: list[tuple[str, str]]) -> list[PairReading]:
         self.seen.extend(pairs)
-        return [next((p for phrase, p in self.phrases.items() if phrase in second), self.rest) for _, second in pairs]
+        out = []
+        for _, second in pairs:
+            phrase = next((phrase for phrase in self.phrases if phrase in second), None)
+            if phrase is None:
+                out.append(PairReading(self.rest))
+            else:
+                start = second.index(phrase)
+                out.append(PairReading(self.phrases[phrase], (start, start + len(phrase)), 1.0))
+        return out
 
 
 @pytest.fixture
@@ -61,6 +71,9 @@ def test_the_sentence_the_model_rates_highest_is_the_answer(searcher: Searcher) 
     answer = read(searcher, ModelReader(scorer, min_score=0.5), "How many runs did the Mariners captain score?")
     assert answer.found and answer.sentence == "Their captain scored 81 runs in the final."
     assert answer.confidence == pytest.approx(0.9)
+    # The words the model points to, as offsets into the article within the sentence.
+    assert answer.words == "81 runs"
+    assert answer.sentence_start <= answer.span_start < answer.span_end <= answer.sentence_end
     # Offsets point at the sentence in its article, so the app can highlight it.
     chunk = answer.passages[answer.passage_index].chunk
     article = searcher.collection.store.article(chunk.article_id)
@@ -125,3 +138,39 @@ def test_cheap_score_weighs_in_when_the_card_says_so(searcher: Searcher) -> None
     mixed = read(searcher, ModelReader(scorer_with_card, min_score=0.0), question)
     assert alone.sentence == "The Mariners won the cricket final by six wickets."
     assert mixed.sentence == "Their captain scored 81 runs in the final."
+
+
+def test_the_models_span_maps_back_to_the_sentence_as_stored() -> None:
+    from qa.answer_pairs import answer_pair
+    from qa.reading import sentence_span
+
+    sentence = "LONDON — The fund  raised\n£4.5m, its chief said."
+    _, second = answer_pair("How much did the fund raise?", sentence, "Fund news")
+    at = second.index("£4.5m")
+    start, end = sentence_span(sentence, second, (at, at + 5)) or (0, 0)
+    assert sentence[start:end] == "£4.5m"
+    # Across a run of spaces the model never saw.
+    at = second.index("raised £4.5m")
+    start, end = sentence_span(sentence, second, (at, at + len("raised £4.5m"))) or (0, 0)
+    assert sentence[start:end] == "raised\n£4.5m"
+    # In the headline, or nothing: no words to set apart.
+    at = second.index("Fund news")
+    assert sentence_span(sentence, second, (at, at + 9)) is None
+    assert sentence_span(sentence, second, None) is None
+
+
+def test_the_answering_words_keep_their_quotes_and_brackets_whole() -> None:
+    from qa.reading import sentence_span
+
+    sentence = 'Russia should help NATO create a "security roof" (a shared shield), he said.'
+    second = sentence + " | NATO"
+    for words, shown in [
+        ('"security roof', '"security roof"'),  # the closing quote follows: taken in
+        ('security roof"', "security roof"),  # a closing quote alone: left out
+        ("(a shared shield", "(a shared shield)"),
+        ("a shared shield)", "a shared shield"),
+        ("NATO create", "NATO create"),
+    ]:
+        at = second.index(words)
+        start, end = sentence_span(sentence, second, (at, at + len(words))) or (0, 0)
+        assert sentence[start:end] == shown
