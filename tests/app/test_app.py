@@ -93,6 +93,8 @@ def test_uploaded_article_is_answerable_at_once(page: Any, tmp_path: Path) -> No
     answer = ask(page, "What did the keepers name the panda cub?")
     # Answered from the new article: the sentence giving the name is highlighted, its article cited.
     expect(answer.locator(".aqa-passage mark")).to_contain_text("Tupelo Moonbean")
+    # Within it, the words that answer are set apart.
+    expect(answer.locator(".aqa-passage mark strong")).to_contain_text("Tupelo Moonbean")
     expect(answer.locator(".aqa-passage")).to_contain_text("Lindenfeld Zoo")
     expect(answer.locator(".aqa-citations li").first).to_contain_text(
         "Lindenfeld Zoo welcomes its first giant panda cub"

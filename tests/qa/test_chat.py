@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,6 +28,11 @@ BANK = (
     "Bank cuts interest rates\n\n"
     "The central bank cut its policy rate to 3.5 percent on Thursday, citing slowing prices."
 )
+
+
+def unstrong(html: str) -> str:
+    """The HTML without the answering words' <strong> (where the model points to them within the sentence)."""
+    return re.sub(r"</?strong>", "", html)
 
 
 @pytest.fixture
@@ -77,7 +83,7 @@ def test_extractive_reply_and_follow_up_in_context(service: ChatService) -> None
     assert len(replies) == 1
     first = replies[0]
     assert first.turn is not None and first.turn.answer is not None
-    assert "<mark>Keeper Anna Berg named the cub Biscotti.</mark>" in first.html
+    assert "<mark>Keeper Anna Berg named the cub Biscotti.</mark>" in unstrong(first.html)
     assert "Zoo welcomes panda cub" in first.html
 
     follow = list(service.reply("Who said that?", "news", [first.turn]))[-1]
@@ -111,7 +117,7 @@ def test_failing_generation_falls_back_with_a_note(service: ChatService, llm_bas
     replies = list(service.reply("What did the keeper name the panda cub?", "news", []))
     assert len(replies) == 1
     assert "aqa-note" in replies[0].html and "HTTP 503" in replies[0].html
-    assert "<mark>Keeper Anna Berg named the cub Biscotti.</mark>" in replies[0].html
+    assert "<mark>Keeper Anna Berg named the cub Biscotti.</mark>" in unstrong(replies[0].html)
     assert replies[0].turn == Turn(
         "What did the keeper name the panda cub?",
         "What did the keeper name the panda cub?",
