@@ -168,7 +168,7 @@ def first_rank(passages: list[str], answers: tuple[str, ...]) -> int | None:
 
 
 _TOKEN = re.compile(r"\w+")
-_ARTICLES = frozenset({"a", "an", "the"})
+_A_AN_THE = frozenset({"a", "an", "the"})
 
 
 def words_f1(shown: str, answers: tuple[str, ...]) -> float:
@@ -176,7 +176,7 @@ def words_f1(shown: str, answers: tuple[str, ...]) -> float:
     punctuation and articles aside)."""
 
     def tokens(text: str) -> list[str]:
-        return [t for t in _TOKEN.findall(text.casefold()) if t not in _ARTICLES]
+        return [t for t in _TOKEN.findall(text.casefold()) if t not in _A_AN_THE]
 
     best = 0.0
     mine = tokens(shown)

@@ -7,7 +7,7 @@ import pytest
 
 from embeddings import HashingEmbedder
 from qa.errors import InvalidInput
-from qa.evaluation import evaluate, first_rank, load_question_file, load_squad
+from qa.evaluation import evaluate, first_rank, load_question_file, load_squad, words_f1
 from qa.settings import SearchSettings, Settings
 
 
@@ -58,12 +58,20 @@ def test_load_squad_and_first_rank(tmp_path: Path) -> None:
     assert first_rank(["nothing"], ("six wickets",)) is None
 
 
+def test_words_f1_is_squads_token_overlap() -> None:
+    assert words_f1("the 212 million euros", ("212 million euros",)) == 1.0  # case and "the" aside
+    assert words_f1("212 million", ("212 million euros", "nothing")) == pytest.approx(0.8)  # the best gold
+    assert words_f1("Monday", ("212 million euros",)) == 0.0
+    assert words_f1("", ("x",)) == 0.0
+
+
 def test_evaluate_reports_every_figure(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, model="hashing")
     report = evaluate(_squad(tmp_path), settings, progress=False, embedder=HashingEmbedder())
     assert report["questions"] == 2
     assert report["top1"] == 1.0 and report["top5"] == 1.0 and report["mrr"] == 1.0
     assert 0.0 <= report["answer_sentence"] <= 1.0
+    assert 0.0 <= report["answer_words_f1"] <= report["answer_words_shown"] <= 1.0
     assert report["latency_ms_median"] > 0
 
 
