@@ -105,5 +105,9 @@ def test_seed_alone_answers_plain_questions(
     answer = ask(seed_alone, question, capsys)
     assert answer["found"] is True, f"refused at confidence {answer['confidence']}"
     assert stated in str(answer["answer"])
+    # The words set apart are part of the sentence, not the question's own words.
+    words = answer["answer_words"]
+    assert isinstance(words, dict) and words["text"] and words["text"] in str(answer["answer"])
+    assert words["text"].casefold() not in question.casefold()
     reader = answer["reader"]
     assert isinstance(reader, dict) and reader["name"] and reader["version"] and reader["training_data"]
