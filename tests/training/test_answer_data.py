@@ -89,6 +89,32 @@ def test_training_pairs_label_the_answer_sentence_and_its_cut_form() -> None:
     assert any("passengers" in s and "400" not in s for s in negatives)  # the answer cut out
     assert any(s.endswith("| Lighthouse") for s in negatives)  # another article, with its headline
     assert all(p.question == "How many passengers does the ferry carry?" for p in pairs)
+    # The span to learn: a positive's answer as it stands in its text; a negative has none ([CLS]).
+    assert all(p.answer == "400" and p.answer in p.second for p in pairs if p.label == 1.0)
+    assert all(p.answer == "" for p in pairs if p.label == 0.0)
+
+
+def test_span_targets_point_at_the_answers_word_pieces_or_cls() -> None:
+    from tokenizers import Tokenizer
+
+    from embeddings.pair_classifier import encode_pairs
+    from embeddings.sentence_transformer import resolve_model
+    from training.answer_data import Pair
+    from training.train_answer_model import span_targets
+
+    location, _ = resolve_model("all-MiniLM-L6-v2")
+    tokenizer = Tokenizer.from_file(f"{location}/tokenizer.json")
+    group = [
+        Pair("How many passengers?", "It carries 400 passengers. | Ferry", 1.0, "400"),
+        Pair("How many passengers?", "Tickets are sold at the office. | Ferry", 0.0),
+        Pair("Who runs it?", "It is run by " + "the port authority of Estervik " * 20, 1.0, "Nordhavn Lines"),
+    ]
+    encode_pairs(tokenizer, [(p.question, p.second) for p in group], 32)
+    starts, ends = span_targets(tokenizer, group)
+    encoding = tokenizer.encode(group[0].question, group[0].second)
+    assert encoding.tokens[starts[0] : ends[0] + 1] == ["400"]
+    assert (starts[1], ends[1]) == (0, 0)  # no answer here: [CLS]
+    assert (starts[2], ends[2]) == (-100, -100)  # not in the text as read: nothing to learn
 
 
 def test_names_skip_sentence_openings_and_keep_years() -> None:
