@@ -34,8 +34,8 @@ bench: $(BIN)/.installed
 
 # Retrain the shipped answer model (qa/models/answer, v2: span head, answer-cut pairs) from ../shared/data
 # on this CPU, then calibrate it.
-# Support weight 16: the grid's best (48) gives a degenerate Platt fit (threshold 0.9998, every answer
-# shown at confidence ~1); 16 refuses 1.3 points fewer held-out unanswerable questions (README).
+# Support weight 16, fixed: the grid's best for v2; for v1 the grid's best (48) gave a degenerate Platt fit
+# (threshold 0.9998, every answer shown at confidence ~1) for 1.3 points more refused (README).
 train: $(BIN)/.installed
 	$(BIN)/python training/train_answer_model.py --span-weight 1 --deletions
 	$(BIN)/python training/calibrate_answer_model.py --support-weight 16
