@@ -59,18 +59,30 @@ def base_network(base: str, *, threads: int | None = None) -> tuple[Any, Any, Pa
     return network, tokenizer, folder
 
 
-def encode_pairs(tokenizer: Any, pairs: list[tuple[str, str]], max_length: int) -> dict[str, Any]:
-    """Token ids of (first, second) pairs, padded to the longest; the second text is cut first."""
-    import torch
-
+def pair_encodings(tokenizer: Any, pairs: list[tuple[str, str]], max_length: int) -> list[Any]:
+    """``tokenizers`` encodings of (first, second) pairs, padded to the longest; the second text is cut first."""
     tokenizer.enable_truncation(max_length=max_length, strategy="only_second")
     tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-    encoded = tokenizer.encode_batch(pairs)
+    return list(tokenizer.encode_batch(pairs))
+
+
+def as_batch(encodings: list[Any]) -> dict[str, Any]:
+    """Padded encodings as the torch network's inputs."""
+    import torch
+
+    from embeddings.numpy_bert import batch_arrays
+
+    ids, types, mask = batch_arrays(encodings)
     return {
-        "input_ids": torch.tensor([e.ids for e in encoded], dtype=torch.long),
-        "token_type_ids": torch.tensor([e.type_ids for e in encoded], dtype=torch.long),
-        "attention_mask": torch.tensor([e.attention_mask for e in encoded], dtype=torch.long),
+        "input_ids": torch.from_numpy(ids),
+        "token_type_ids": torch.from_numpy(types),
+        "attention_mask": torch.from_numpy(mask),
     }
+
+
+def encode_pairs(tokenizer: Any, pairs: list[tuple[str, str]], max_length: int) -> dict[str, Any]:
+    """Token ids of (first, second) pairs, padded to the longest; the second text is cut first."""
+    return as_batch(pair_encodings(tokenizer, pairs, max_length))
 
 
 def add_span_head(network: Any) -> Any:

@@ -33,9 +33,11 @@ from embeddings.pair_classifier import (  # noqa: E402
     FROZEN,
     add_span_head,
     answer_outputs,
+    as_batch,
     base_network,
     encode_pairs,
     file_sha256,
+    pair_encodings,
     save_trained,
     trained_network,
 )
@@ -58,17 +60,15 @@ def batches(pairs: list[Pair], size: int, rng: random.Random) -> list[list[Pair]
     return groups
 
 
-def span_targets(tokenizer: object, group: list[Pair]) -> tuple[list[int], list[int]]:
-    """Token positions of each pair's answer (start, end); [CLS] (0) for a negative; -100 (not learnt) where cut off.
-
-    Call after ``encode_pairs``, which set the tokenizer's truncation and padding.
-    """
+def span_targets(group: list[Pair], encodings: list[object]) -> tuple[list[int], list[int]]:
+    """Token positions of each pair's answer (start, end) in its encoding; [CLS] (0) for a negative;
+    -100 (not learnt) where the answer is cut off or not in the text as read."""
     starts, ends = [], []
-    for pair, encoding in zip(group, tokenizer.encode_batch([(p.question, p.second) for p in group]), strict=True):  # type: ignore[attr-defined]
+    for pair, encoding in zip(group, encodings, strict=True):
         first = last = None
         if pair.answer and (where := pair.second.find(pair.answer)) >= 0:
-            first = encoding.char_to_token(where, 1)
-            last = encoding.char_to_token(where + len(pair.answer) - 1, 1)
+            first = encoding.char_to_token(where, 1)  # type: ignore[attr-defined]
+            last = encoding.char_to_token(where + len(pair.answer) - 1, 1)  # type: ignore[attr-defined]
         if not pair.label:
             first = last = 0
         starts.append(-100 if first is None or last is None else first)
@@ -195,7 +195,8 @@ def main(argv: list[str] | None = None) -> int:
     done = 0
     running = 0.0
     for step, group in enumerate(groups, start=1):
-        batch = encode_pairs(tokenizer, [(p.question, p.second) for p in group], args.max_length)
+        encodings = pair_encodings(tokenizer, [(p.question, p.second) for p in group], args.max_length)
+        batch = as_batch(encodings)
         labels = torch.tensor([p.label for p in group], dtype=torch.float32)
         logits, spans = answer_outputs(network, batch)
         loss = loss_function(logits, labels)
@@ -204,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
             allowed = batch["token_type_ids"].bool() & batch["attention_mask"].bool()
             allowed[:, 0] = True
             spans = spans.masked_fill(~allowed[:, :, None], -1e4)
-            starts, ends = (torch.tensor(t, dtype=torch.long) for t in span_targets(tokenizer, group))
+            starts, ends = (torch.tensor(t, dtype=torch.long) for t in span_targets(group, encodings))
             loss = loss + args.span_weight * (span_loss(spans[:, :, 0], starts) + span_loss(spans[:, :, 1], ends)) / 2
         loss.backward()
         torch.nn.utils.clip_grad_norm_(trainable, 1.0)

@@ -97,7 +97,7 @@ def test_training_pairs_label_the_answer_sentence_and_its_cut_form() -> None:
 def test_span_targets_point_at_the_answers_word_pieces_or_cls() -> None:
     from tokenizers import Tokenizer
 
-    from embeddings.pair_classifier import encode_pairs
+    from embeddings.pair_classifier import pair_encodings
     from embeddings.sentence_transformer import resolve_model
     from training.answer_data import Pair
     from training.train_answer_model import span_targets
@@ -109,8 +109,7 @@ def test_span_targets_point_at_the_answers_word_pieces_or_cls() -> None:
         Pair("How many passengers?", "Tickets are sold at the office. | Ferry", 0.0),
         Pair("Who runs it?", "It is run by " + "the port authority of Estervik " * 20, 1.0, "Nordhavn Lines"),
     ]
-    encode_pairs(tokenizer, [(p.question, p.second) for p in group], 32)
-    starts, ends = span_targets(tokenizer, group)
+    starts, ends = span_targets(group, pair_encodings(tokenizer, [(p.question, p.second) for p in group], 32))
     encoding = tokenizer.encode(group[0].question, group[0].second)
     assert encoding.tokens[starts[0] : ends[0] + 1] == ["400"]
     assert (starts[1], ends[1]) == (0, 0)  # no answer here: [CLS]
