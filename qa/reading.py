@@ -203,10 +203,12 @@ class ModelReader:
 
     The candidates are the sentences of the top ``passages`` passages, shortlisted by the cheap
     score (cosine to the question and its focus words) to ``shortlist``, since the model costs a
-    few milliseconds a sentence. The answer is the sentence with the best model log-odds plus
-    ``cheap_weight`` times its cheap score (both weight and calibration are in the model card,
-    chosen on held-out articles); its calibrated probability is the confidence. When ``rerank``
-    is on, the passage holding the answer moves to the front: the sentence that answers is better
+    few milliseconds a sentence; a question asking for a number (``wants_number``) shortlists only
+    sentences holding one of the kind it asks for, and none means "not found". The answer is the
+    sentence with the best model log-odds plus ``cheap_weight`` times its cheap score and
+    ``span_weight`` times its span margin (weights and calibration are in the model card, chosen
+    on held-out articles); its calibrated probability is the confidence. When ``rerank`` is on,
+    the passage holding the answer moves to the front: the sentence that answers is better
     evidence than the passage's overall similarity.
     """
 
@@ -250,7 +252,16 @@ class ModelReader:
         if not pool:
             return Reading([], [])
         cheap = sentence_scores(query, hits, pool, collection)
-        order = sorted(range(len(pool)), key=lambda i: -cheap[i])[: self.shortlist]
+        # "How many / how much / what year ...?" is answered only by a sentence with a number of that kind:
+        # the model, reading one sentence at a time, rates "Jef Raskin ... has died" for "How old was he?".
+        eligible = (
+            [i for i in range(len(pool)) if has_number(pool[i].text, query)]
+            if wants_number(query)
+            else range(len(pool))
+        )
+        order = sorted(eligible, key=lambda i: -cheap[i])[: self.shortlist]
+        if not order:
+            return Reading(pool, [])
         pairs = [answer_pair(query, pool[i].text, hits[pool[i].passage].chunk.title) for i in order]
         readings = self.scorer.read_pairs(pairs)
         return Reading(

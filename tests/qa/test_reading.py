@@ -111,6 +111,26 @@ def test_only_a_short_list_of_sentences_is_scored(searcher: Searcher) -> None:
     assert len(scorer.seen) == 2
 
 
+def test_a_number_question_is_answered_only_by_a_sentence_with_such_a_number(searcher: Searcher) -> None:
+    # The model rates the sentence without a number highest; a "how long" question needs one.
+    scorer = ScriptedScorer({"retired after the final": 0.9, "twelve years": 0.6})
+    answer = read(searcher, ModelReader(scorer, min_score=0.5), "How long had the Mariners captain played?")
+    assert answer.found and answer.sentence == "He had played for twelve years."
+    assert not any("retired after the final" in second for _, second in scorer.seen)
+    # Without the number question the model's favourite wins, as before.
+    plain = read(searcher, ModelReader(scorer, min_score=0.5), "What did the Mariners captain do after the final?")
+    assert plain.sentence == "The Mariners captain retired after the final."
+
+
+def test_a_number_question_no_sentence_can_answer_is_not_found(searcher: Searcher) -> None:
+    # "How much ... paid" asks for a sum of money; no sentence of these articles holds one.
+    scorer = ScriptedScorer({"captain": 0.99})
+    answer = read(searcher, ModelReader(scorer, min_score=0.5), "How much was the Mariners captain paid?")
+    assert not answer.found and answer.sentence is None
+    assert answer.passages, "the closest passages are still offered"
+    assert scorer.seen == [], "the model is not asked about sentences that cannot answer"
+
+
 def test_threshold_comes_from_the_model_card_unless_given() -> None:
     card = {"name": "m", "version": "3", "calibration": {"a": 2.0, "b": -1.0, "threshold": 0.42, "support_weight": 4}}
     reader = ModelReader(ScriptedScorer({}, card=card))
