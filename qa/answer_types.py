@@ -14,7 +14,11 @@ _WANTS_NUMBER = re.compile(
 )
 _NUMBER_WORDS = re.compile(
     r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
-    r"sixty|seventy|eighty|ninety|hundred|thousand|million|billion|dozen|half|several|few)\b",
+    r"sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?|dozens?|half|several|few|none|zero"
+    r"|once|twice)\b"
+    # "a month", "an hour": one of a unit of time answers "how long"; "annual" answers "how often".
+    r"|\ban? (?:second|minute|hour|day|week|fortnight|month|year|decade|century)\b"
+    r"|\b(?:hourly|daily|weekly|fortnightly|monthly|quarterly|annual(?:ly)?|yearly|biennial(?:ly)?)\b",
     re.IGNORECASE,
 )
 # "One" that counts nothing: "one of the", "no one", "one another".
@@ -49,7 +53,7 @@ _MEASURES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         ),
         (
             r"\bwhat (?:percentage|percent|proportion|share)\b",
-            r"%|\bper ?cent\b|\bpercentage\b|\bhalf\b|\bthirds?\b|\bquarters?\b",
+            r"%|\bper ?cent\b|\bpercentage\b|\bhalf\b|\b(?:thirds?|quarters?|fourths?|fifths?|tenths?)\b",
         ),
     )
 )

@@ -19,6 +19,14 @@ def test_a_number_must_be_new_and_outside_the_dateline() -> None:
     assert not has_number("SALTMERE, February 17, 2026 (The Ledger) — The barrier opened on Tuesday.", question)
 
 
+def test_counts_durations_and_frequencies_in_words_are_numbers() -> None:
+    assert has_number("The strike held out for almost a month.", "How long did the strike last?")
+    assert has_number("The festival is held biennially in March.", "How often is the festival held?")
+    assert has_number("The valley has been farmed for thousands of years.", "How many years was it farmed?")
+    assert has_number("None of the early charters mention the port.", "How many charters mention the port?")
+    assert not has_number("The strike ended when the owners gave in.", "How long did the strike last?")
+
+
 def test_one_that_counts_nothing_is_not_a_number() -> None:
     question = "How tall was the lighthouse keeper?"
     assert not has_number("He became one of the best-known figures of the coast.", question)
