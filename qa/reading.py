@@ -108,12 +108,20 @@ class RulesReader:
         # The query is the question made standalone (follow-ups rewritten), so it is what sentences are matched on.
         pool = candidates(collection, query_vector, hits, 3) if hits else []
         # "How many ...?" is answered only by a sentence with a number in it; none means not found.
-        answers = [c for c in pool if has_number(c.text, query)] if wants_number(query) else pool
+        answers = [pool[i] for i in able_to_answer(query, pool)]
         sentence = choose_sentence(query, hits, answers, collection)
         score = confidence(query, hits, pool, sentence, collection)
         if sentence is None or score < self.min_score:
             return _refused(question, query, hits, score, self.name)
         return _found(question, query, hits, sentence, score, self.name)
+
+
+def able_to_answer(query: str, pool: list[Candidate]) -> list[int]:
+    """Indexes of the candidates that can answer ``query``: for "how many / how much / what year ...?",
+    those holding a number of the kind asked for; otherwise all."""
+    if not wants_number(query):
+        return list(range(len(pool)))
+    return [i for i, c in enumerate(pool) if has_number(c.text, query)]
 
 
 def logit(probability: float) -> float:
@@ -252,14 +260,8 @@ class ModelReader:
         if not pool:
             return Reading([], [])
         cheap = sentence_scores(query, hits, pool, collection)
-        # "How many / how much / what year ...?" is answered only by a sentence with a number of that kind:
-        # the model, reading one sentence at a time, rates "Jef Raskin ... has died" for "How old was he?".
-        eligible = (
-            [i for i in range(len(pool)) if has_number(pool[i].text, query)]
-            if wants_number(query)
-            else range(len(pool))
-        )
-        order = sorted(eligible, key=lambda i: -cheap[i])[: self.shortlist]
+        # The model, reading one sentence at a time, rates "Jef Raskin ... has died" for "How old was he?".
+        order = sorted(able_to_answer(query, pool), key=lambda i: -cheap[i])[: self.shortlist]
         if not order:
             return Reading(pool, [])
         pairs = [answer_pair(query, pool[i].text, hits[pool[i].passage].chunk.title) for i in order]
