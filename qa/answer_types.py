@@ -45,7 +45,8 @@ _MEASURES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         (
             r"\bhow old\b|\bwhat age\b",
             r"\bage[ds]?\b|\d+-(?:year|month)s?-old\b|\b(?:years?|months?|weeks?|days?) old\b"
-            r"|\bin (?:his|her) \w+ies\b",
+            # News gives an age beside the name: "Mr Hague, 43, said", "Smith (43)".
+            r"|\bin (?:his|her) \w+ies\b|\b(?-i:[A-Z])[\w'’.-]*(?:,\s\d{1,3},|\s\(\d{1,3}\))",
         ),
         (
             r"\bhow heavy\b|\bhow much\b.*\bweigh",

@@ -45,6 +45,9 @@ def test_a_question_that_names_a_measure_needs_that_kind_of_number() -> None:
     age = "How old was the captain when he retired?"
     assert has_number("He retired aged 64.", age) and has_number("The 64-year-old retired in May.", age)
     assert not has_number("He retired on 26 February.", age)
+    # News puts the age beside the name.
+    assert has_number("Mr Hague, 43, told the paper he was bored.", age) and has_number("Jane Smith (43) said so.", age)
+    assert not has_number("The team scored in games 2, 43, and 50.", age)
     weight = "How much does the new anchor weigh?"
     assert has_number("The anchor weighs 12 tonnes.", weight)
     assert not has_number("The anchor is 3m long.", weight)
