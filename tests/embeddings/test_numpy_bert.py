@@ -186,14 +186,29 @@ def test_answer_model_on_onnx_runtime_stays_close_to_numpy(tmp_path: Path, answe
     assert path == exported_path(ANSWER_MODEL, tmp_path) and path.is_file()
     onnx = PairClassifier(ANSWER_MODEL, cache=tmp_path)
     assert onnx.backend == "onnxruntime" and answer_model.backend == "numpy"
-    pairs = [(TEXTS[0], TEXTS[5] + " | NATO"), ("Who won the match?", TEXTS[4]), ("When?", "")]
-    # int8 weights: log-odds move a little (0.04 on average on 400 BBC pairs); the pair that answers stays first.
+    barrier = "The tidal barrier opened on Monday after ten years of work. | Harbour news"
+    cost = "It cost 40 million pounds. | Harbour news"
+    pairs = [
+        (TEXTS[0], TEXTS[5] + " | NATO offers Russia a shared missile shield"),
+        (TEXTS[0], "Tickets for the cup final sold out within an hour, the club said. | Cup final"),
+        ("When did the tidal barrier open?", barrier),
+        ("When did the tidal barrier open?", cost),
+        ("How much did the barrier cost?", cost),
+        ("Who won the match?", TEXTS[4]),
+        ("When?", ""),
+    ]
+    # 7-bit weights move log-odds a little (0.17 on average, 0.57 at the 95th percentile, on 400
+    # held-out SQuAD pairs: benchmarks/int8_agreement.py); a truncated paragraph moves most here.
     ours, exact = onnx.read_pairs(pairs), answer_model.read_pairs(pairs)
     p_ours, p_exact = np.array([r.probability for r in ours]), np.array([r.probability for r in exact])
     logit = lambda p: np.log(p / (1 - p))  # noqa: E731
-    assert np.abs(logit(p_ours) - logit(p_exact)).max() < 0.3, (p_ours, p_exact)
-    assert int(np.argmax(p_ours)) == int(np.argmax(p_exact)) == 0
+    moved = np.abs(logit(p_ours) - logit(p_exact))
+    assert moved.mean() < 0.2 and moved.max() < 0.6, (p_ours, p_exact)
+    # The sentence that answers scores above the one that does not, either way, and by far.
+    for p in (p_ours, p_exact):
+        assert p[0] > 3 * p[1] and p[2] > 10 * p[3] and p[4] > 10 * p[3], p
     # The span head's output comes through ONNX Runtime too, pointing at the same words where there is an answer.
-    assert ours[0].span == exact[0].span and (ours[2].span, exact[2].span) == (None, None)
+    assert [ours[i].span for i in (0, 2, 4)] == [exact[i].span for i in (0, 2, 4)]
+    assert (ours[6].span, exact[6].span) == (None, None)
     path.write_bytes(b"not a model")
     assert PairClassifier(ANSWER_MODEL, cache=tmp_path).backend == "numpy", "a damaged export must not be used"
