@@ -20,13 +20,13 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import logging
 import re
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "training"))
 
+from calibrate_answer_model import logit  # noqa: E402
 from train_answer_model import HELD_OUT, SQUAD2  # noqa: E402
 
 import embeddings.onnx_embedder as onnx_embedder  # noqa: E402
@@ -49,17 +50,10 @@ from qa.reading import ANSWER_MODEL  # noqa: E402
 BBC = ROOT.parent / "shared" / "data" / "bbc_news" / "bbc_news.jsonl"
 
 
-def full_range(source: Path, destination: Path) -> None:
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    logging.disable(logging.WARNING)  # its advice on pre-processing, as in quantise_int8
-    try:
-        quantize_dynamic(str(source), str(destination), weight_type=QuantType.QInt8, per_channel=True)
-    finally:
-        logging.disable(logging.NOTSET)
-
-
-WAYS: dict[str, Callable[[Path, Path], None]] = {"8-bit": full_range, "7-bit": quantise_int8}
+WAYS: dict[str, Callable[[Path, Path], None]] = {
+    "8-bit": partial(quantise_int8, reduce_range=False),
+    "7-bit": quantise_int8,
+}
 
 
 def passages(limit: int) -> list[str]:
@@ -92,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
 
     texts, asked = passages(args.passages), pairs(args.pairs)
     exact_vectors = NumpyEmbedder().embed_documents(texts)
-    exact_odds = logit(PairClassifier(ANSWER_MODEL).read_pairs(asked))
+    exact_odds = odds(PairClassifier(ANSWER_MODEL).read_pairs(asked))
     print(f"{len(texts)} BBC passages, {len(asked)} answer-model pairs from {', '.join(HELD_OUT)}")
     for way, quantise in WAYS.items():
         onnx_embedder.quantise_int8 = pair_classifier.quantise_int8 = quantise  # type: ignore[attr-defined]
@@ -106,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
                 seconds.append(time.perf_counter() - start)
             cosines = (vectors * exact_vectors).sum(axis=1)
             pair_classifier.export_answer_model(ANSWER_MODEL, cache)
-            moved = np.abs(logit(PairClassifier(ANSWER_MODEL, cache=cache).read_pairs(asked)) - exact_odds)
+            moved = np.abs(odds(PairClassifier(ANSWER_MODEL, cache=cache).read_pairs(asked)) - exact_odds)
         print(
             f"{way}: vectors cosine to fp32 mean {cosines.mean():.4f} lowest {cosines.min():.4f}, "
             f"{len(texts) / statistics.median(seconds):.1f} passages/s; answer log-odds moved "
@@ -115,9 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def logit(readings: list[pair_classifier.PairReading]) -> np.ndarray:
-    p = np.array([r.probability for r in readings])
-    return np.log(p / (1 - p))
+def odds(readings: list[pair_classifier.PairReading]) -> np.ndarray:
+    return logit(np.array([r.probability for r in readings]))
 
 
 if __name__ == "__main__":
