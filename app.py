@@ -1,4 +1,4 @@
-"""The browser app: chat with your articles. Wiring only; the work is in ``qa.chat`` and ``qa.chat_render``.
+"""The browser app: chat with your articles. Wiring only; the work is in ``qa.chat.service`` and ``qa.chat.render``.
 
 Run ``python app.py`` (or ``article-qa serve``) and open http://127.0.0.1:7860.
 """
@@ -15,15 +15,15 @@ from typing import Any
 
 import gradio as gr
 
-from qa.chat import MAX_UPLOAD_MB, ChatService
-from qa.chat_render import STYLESHEET, ingest_html, problem_html, question_html, stats_html
-from qa.conversation import Turn
+from qa.chat.conversation import Turn
+from qa.chat.generation import llm_config
+from qa.chat.render import STYLESHEET, ingest_html, problem_html, question_html, stats_html
+from qa.chat.service import MAX_UPLOAD_MB, ChatService
+from qa.chat.serving import add_app_options, exposure_warnings, local_url
 from qa.engine import SAMPLE_COLLECTION, Engine
 from qa.errors import QAError
-from qa.generation import llm_config
-from qa.readers import SUPPORTED_SUFFIXES
-from qa.serving import add_app_options, exposure_warnings, local_url
 from qa.settings import Settings, default_data_dir
+from qa.sources.files import SUPPORTED_SUFFIXES
 from qa.terminal import configure_logging, terminal_progress
 
 EXAMPLES = [

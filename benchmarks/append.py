@@ -30,9 +30,9 @@ sys.path.insert(0, str(ROOT))
 
 from embeddings import HashingEmbedder  # noqa: E402
 from qa.engine import Engine  # noqa: E402
-from qa.ingest import ingest  # noqa: E402
-from qa.readers import read_paths  # noqa: E402
+from qa.index.ingest import ingest  # noqa: E402
 from qa.settings import ChunkSettings, Settings  # noqa: E402
+from qa.sources.files import read_paths  # noqa: E402
 from qa.types import Article  # noqa: E402
 
 BBC = ROOT.parent / "shared" / "data" / "bbc_news" / "bbc"

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.collection import Collection
 from qa.engine import Engine
 from qa.evaluation import load_squad
+from qa.index.collection import Collection
 from qa.settings import Settings
 
 
@@ -35,7 +35,7 @@ def main() -> None:
     parser.add_argument("--pool", type=int, default=50)
     args = parser.parse_args()
 
-    from qa.retrieval import fuse
+    from qa.search.retrieval import fuse
 
     engine = Engine(Settings(data_dir=Path(args.data_dir)))
     searcher = engine.searcher(args.collection)

@@ -31,11 +31,11 @@ sys.path.insert(0, str(ROOT))
 from embeddings import Embedder, SentenceTransformerEmbedder  # noqa: E402
 from embeddings.numpy_embedder import NumpyEmbedder  # noqa: E402
 from embeddings.onnx_embedder import OnnxEmbedder  # noqa: E402
-from qa.collection import Collection  # noqa: E402
 from qa.evaluation import evaluate  # noqa: E402
-from qa.ingest import ingest  # noqa: E402
-from qa.readers import read_paths  # noqa: E402
+from qa.index.collection import Collection  # noqa: E402
+from qa.index.ingest import ingest  # noqa: E402
 from qa.settings import ChunkSettings, Settings  # noqa: E402
+from qa.sources.files import read_paths  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 BBC = SHARED / "bbc_news" / "bbc"

@@ -44,8 +44,8 @@ from embeddings import PairClassifier  # noqa: E402
 from embeddings.numpy_embedder import NumpyEmbedder  # noqa: E402
 from embeddings.onnx_embedder import OnnxEmbedder  # noqa: E402
 from embeddings.onnx_export import quantise_int8  # noqa: E402
-from qa.answer_pairs import answer_pair  # noqa: E402
-from qa.reading import ANSWER_MODEL  # noqa: E402
+from qa.answer.model import ANSWER_MODEL  # noqa: E402
+from qa.answer.pairs import answer_pair  # noqa: E402
 
 BBC = ROOT.parent / "shared" / "data" / "bbc_news" / "bbc_news.jsonl"
 

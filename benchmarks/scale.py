@@ -38,7 +38,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from qa.collection import (  # noqa: E402
+from qa.index.collection import (  # noqa: E402
     BM25_DIR,
     DATABASE,
     MANIFEST,
@@ -47,7 +47,7 @@ from qa.collection import (  # noqa: E402
     Collection,
     library_versions,
 )
-from qa.store import Store, StoredArticle  # noqa: E402
+from qa.index.store import Store, StoredArticle  # noqa: E402
 
 BBC = ROOT.parent / "shared" / "data" / "bbc_news" / "bbc"
 QUESTIONS = ROOT / "benchmarks" / "data" / "bbc_questions.json"
@@ -77,7 +77,7 @@ def noisy(vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def build(base_dir: Path, target: Path, passages: int) -> dict[str, float]:
     """Write a synthetic collection of about ``passages`` passages into ``target / 'scale'``."""
     from embeddings import FaissIndex
-    from qa.lexical import LexicalIndex
+    from qa.index.lexical import LexicalIndex
 
     started = time.perf_counter()
     base = Collection.open(base_dir, "bbc")

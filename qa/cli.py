@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from qa.chat.serving import add_app_options
 from qa.errors import InvalidInput, QAError
-from qa.serving import add_app_options
 from qa.settings import ChunkSettings, SearchSettings, Settings, default_data_dir
 from qa.terminal import configure_logging, terminal_progress
 
@@ -47,7 +47,7 @@ def _chunking(args: argparse.Namespace) -> ChunkSettings | None:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from qa.engine import Engine
-    from qa.fetching import urls_in
+    from qa.sources.web import urls_in
 
     paths = list(args.paths)
     if args.urls:
@@ -77,8 +77,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    from qa.chat.formatting import answer_data, answer_text
     from qa.engine import Engine
-    from qa.formatting import answer_data, answer_text
 
     engine = Engine(_settings(args))
     answer = engine.ask(args.question, args.collection)
@@ -88,7 +88,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_collections(args: argparse.Namespace) -> int:
-    from qa.collection import list_collections, read_manifest
+    from qa.index.collection import list_collections, read_manifest
 
     settings = _settings(args)
     names = list_collections(settings.data_dir)
@@ -115,7 +115,7 @@ def cmd_collections(args: argparse.Namespace) -> int:
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    from qa.collection import remove_collection
+    from qa.index.collection import remove_collection
 
     settings = _settings(args)
     remove_collection(settings.data_dir, args.collection)
@@ -124,7 +124,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from qa.collection import check_collection
+    from qa.index.collection import check_collection
 
     settings = _settings(args)
     counts, problems = check_collection(settings.data_dir, args.collection)
@@ -164,10 +164,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Build the bundled sample collection if it is missing, answer a sample question, then start the app."""
-    from qa.collection import list_collections
+    from qa.chat.formatting import answer_text
+    from qa.chat.serving import local_url
     from qa.engine import SAMPLE_ARTICLES, SAMPLE_COLLECTION, Engine
-    from qa.formatting import answer_text
-    from qa.serving import local_url
+    from qa.index.collection import list_collections
 
     settings = _settings(args)
     engine = Engine(settings)
@@ -185,14 +185,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _run_app(argv: list[str]) -> int:
-    from qa.serving import run_app
+    from qa.chat.serving import run_app
 
     return run_app(argv)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Start the browser app (app.py) with these options."""
-    from qa.serving import app_argv
+    from qa.chat.serving import app_argv
 
     return _run_app(app_argv(args))
 

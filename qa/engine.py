@@ -12,14 +12,14 @@ from embeddings.numpy_embedder import NumpyEmbedder
 from embeddings.onnx_embedder import OnnxEmbedder
 from embeddings.pair_classifier import export_answer_model, exported_path
 from embeddings.token_embedder import UnsupportedModel
-from qa.collection import MANIFEST, Collection, open_store, read_manifest, remove_leftovers
+from qa.answer.model import ANSWER_MODEL, ModelReader, Reader, RulesReader
 from qa.errors import CollectionNotFound, InvalidInput, NothingToIngest
-from qa.file_text import ReadResult, collect
-from qa.ingest import IngestReport, Progress, gone_articles, ingest, unchanged_report
-from qa.readers import read_paths
-from qa.reading import ANSWER_MODEL, ModelReader, Reader, RulesReader
-from qa.retrieval import Searcher
+from qa.index.collection import MANIFEST, Collection, open_store, read_manifest, remove_leftovers
+from qa.index.ingest import IngestReport, Progress, gone_articles, ingest, unchanged_report
+from qa.search.retrieval import Searcher
 from qa.settings import ChunkSettings, SearchSettings, Settings
+from qa.sources.files import read_paths
+from qa.sources.text import ReadResult, collect
 from qa.types import Answer, Article, Skip
 
 logger = logging.getLogger(__name__)
@@ -191,7 +191,7 @@ class Engine:
         With ``ray`` (a cluster address, or "local" for a Ray started here), the model's passes run
         on Ray Data actors; everything else, and the collection, stays in this process.
         """
-        from qa.fetching import feed_links, fetch_articles, is_url  # httpx: only web pages need it
+        from qa.sources.web import feed_links, fetch_articles, is_url  # httpx: only web pages need it
 
         urls = [str(p) for p in paths if is_url(str(p))]
         files = [p for p in paths if not is_url(str(p))]

@@ -22,13 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from embeddings import Embedder
+from qa.answer.model import Reader
 from qa.engine import Engine
 from qa.errors import InvalidInput
-from qa.ingest import ingest
-from qa.readers import read_paths
-from qa.reading import Reader
-from qa.records import record_article, squad_record
+from qa.index.ingest import ingest
 from qa.settings import ChunkSettings, Settings
+from qa.sources.files import read_paths
+from qa.sources.records import record_article, squad_record
 from qa.types import Answer, Article, Skip
 
 CUTOFFS = (1, 5, 10)

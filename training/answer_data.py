@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qa.answer_pairs import answer_pair
-from qa.sentences import split_sentences
+from qa.answer.pairs import answer_pair
+from qa.language.sentences import split_sentences
 
 _WORD = re.compile(r"[a-z0-9]+")
 # Words that say nothing of what a question asks (kept as trained: changing them changes the pairs).

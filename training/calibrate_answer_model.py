@@ -37,11 +37,11 @@ from train_answer_model import HELD_OUT, SQUAD2  # noqa: E402
 
 from embeddings import PairClassifier  # noqa: E402
 from embeddings.pair_classifier import CARD, export_answer_model  # noqa: E402
+from qa.answer.model import ModelReader, Scored  # noqa: E402
 from qa.engine import Engine  # noqa: E402
 from qa.evaluation import load_question_file  # noqa: E402
-from qa.ingest import ingest  # noqa: E402
-from qa.lexical import BACKGROUND_PASSAGES  # noqa: E402
-from qa.reading import ModelReader, Scored  # noqa: E402
+from qa.index.ingest import ingest  # noqa: E402
+from qa.index.lexical import BACKGROUND_PASSAGES  # noqa: E402
 from qa.settings import ChunkSettings, SearchSettings, Settings  # noqa: E402
 
 # Share of answerable held-out questions the threshold may refuse.

@@ -41,7 +41,7 @@ from embeddings.pair_classifier import (  # noqa: E402
     save_trained,
     trained_network,
 )
-from qa.answer_pairs import answer_pair  # noqa: E402
+from qa.answer.pairs import answer_pair  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 SQUAD2 = SHARED / "squad_v2" / "squad2-dev24-articles.json"
@@ -236,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
         "base_sha256": file_sha256(base_folder / "model.safetensors"),
         "max_length": args.max_length,
         "input": (
-            "question [SEP] sentence | headline (qa/answer_pairs.py)"
+            "question [SEP] sentence | headline (qa/answer/pairs.py)"
             + ("; a span head points to the answer's words" if args.span_weight else "")
         ),
         "training_data": {

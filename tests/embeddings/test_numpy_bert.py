@@ -16,7 +16,7 @@ from embeddings.numpy_embedder import NumpyEmbedder
 from embeddings.pair_classifier import answer_outputs, base_network, best_span, encode_pairs, trained_network
 from embeddings.sentence_transformer import resolve_model
 from embeddings.token_embedder import UnsupportedModel
-from qa.reading import ANSWER_MODEL
+from qa.answer.model import ANSWER_MODEL
 
 pytestmark = pytest.mark.model
 
@@ -159,8 +159,8 @@ def test_sentence_vectors_pooled_from_the_passage_pass(numpy_embedder: NumpyEmbe
 
 
 def test_one_pass_ingest_gives_every_sentence_a_vector(tmp_path: Path, numpy_embedder: NumpyEmbedder) -> None:
-    from qa.collection import Collection
-    from qa.ingest import IN_PASSAGE, ingest
+    from qa.index.collection import Collection
+    from qa.index.ingest import IN_PASSAGE, ingest
     from qa.settings import ChunkSettings
     from qa.types import Article
 

@@ -1,0 +1,308 @@
+"""Readers: given a question and the retrieved passages, choose the answer sentence or say "not found".
+
+Two readers sit behind one small interface. ``ModelReader`` (the default) asks the trained answer
+model (qa/models/answer, trained by training/train_answer_model.py) how likely each candidate
+sentence is to state the answer; ``RulesReader`` keeps the earlier word-overlap rules for
+comparison (``--reader rules``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+from embeddings import Vectors
+from embeddings.pair_classifier import PairReading
+from qa.answer.kinds import has_number, wants_number
+from qa.answer.overlap import Candidate, candidates, choose_sentence, confidence, sentence_scores
+from qa.answer.pairs import answer_pair
+from qa.index.collection import Collection
+from qa.types import Answer, Hit
+
+ANSWER_MODEL = Path(__file__).parents[1] / "models" / "answer"
+# The rules' confidence threshold, fitted on dev-24 at 5 % false refusals.
+RULES_MIN_SCORE = 0.49
+
+
+class PairScorer(Protocol):
+    """Probability that the second text of each pair answers the first, and where the answer's words are
+    (embeddings.PairClassifier)."""
+
+    name: str
+    card: dict[str, Any]
+
+    def read_pairs(self, pairs: list[tuple[str, str]]) -> list[PairReading]: ...
+
+
+class Reader(Protocol):
+    """Chooses the answer among the retrieved passages' sentences, or decides it is not there."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def min_score(self) -> float:
+        """Below this confidence the answer is "not found"."""
+        ...
+
+    def read(self, question: str, query: str, query_vector: Vectors, hits: list[Hit], collection: Collection) -> Answer:
+        """The answer, with ``confidence`` in [0, 1]; ``hits`` are the passages, best first."""
+        ...
+
+    def with_threshold(self, min_score: float) -> Reader:
+        """The same reader with another "not found" threshold."""
+        ...
+
+    def describe(self) -> dict[str, Any]:
+        """What the reader is (for the answer's JSON): name, version, training data, threshold."""
+        ...
+
+
+def _refused(question: str, query: str, hits: list[Hit], score: float, reader: str) -> Answer:
+    return Answer(question, query, False, None, None, None, None, tuple(hits), score, reader)
+
+
+def _found(
+    question: str,
+    query: str,
+    hits: list[Hit],
+    sentence: Candidate,
+    score: float,
+    reader: str,
+    span: tuple[int, int] | None = None,
+) -> Answer:
+    """``span``: the answering words, as offsets into ``sentence.text``."""
+    words = (sentence.start + span[0], sentence.start + span[1]) if span is not None else (None, None)
+    return Answer(
+        question,
+        query,
+        True,
+        sentence.text,
+        sentence.passage,
+        sentence.start,
+        sentence.end,
+        tuple(hits),
+        score,
+        reader,
+        *words,
+    )
+
+
+@dataclass(frozen=True)
+class RulesReader:
+    """The word-overlap rules: sentence cosine + the query's rare words, and a number check."""
+
+    min_score: float = RULES_MIN_SCORE
+    name: str = "rules"
+
+    def with_threshold(self, min_score: float) -> RulesReader:
+        return replace(self, min_score=min_score)
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, "threshold": self.min_score}
+
+    def read(self, question: str, query: str, query_vector: Vectors, hits: list[Hit], collection: Collection) -> Answer:
+        # The query is the question made standalone (follow-ups rewritten), so it is what sentences are matched on.
+        pool = candidates(collection, query_vector, hits, 3) if hits else []
+        # "How many ...?" is answered only by a sentence with a number in it; none means not found.
+        answers = [pool[i] for i in able_to_answer(query, pool)]
+        sentence = choose_sentence(query, hits, answers, collection)
+        score = confidence(query, hits, pool, sentence, collection)
+        if sentence is None or score < self.min_score:
+            return _refused(question, query, hits, score, self.name)
+        return _found(question, query, hits, sentence, score, self.name)
+
+
+def able_to_answer(query: str, pool: list[Candidate]) -> list[int]:
+    """Indexes of the candidates that can answer ``query``: for "how many / how much / what year ...?",
+    those holding a number of the kind asked for; otherwise all."""
+    if not wants_number(query):
+        return list(range(len(pool)))
+    return [i for i, c in enumerate(pool) if has_number(c.text, query)]
+
+
+def logit(probability: float) -> float:
+    p = min(max(probability, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
+def calibrated(probability: float, support: float, card: dict[str, Any]) -> float:
+    """Probability that the chosen sentence states the answer, as fitted on held-out articles.
+
+    The model's log-odds plus ``support_weight`` times the rules' support for the passage (its
+    coverage of the question's rare words and the best sentence cosine), through Platt scaling.
+    The support catches a question about something the articles never mention, which the model,
+    reading one sentence at a time, can mistake for a paraphrase.
+    """
+    calibration = card.get("calibration")
+    if not calibration:
+        return probability
+    z = logit(probability) + calibration.get("support_weight", 0.0) * support
+    z = calibration["a"] * z + calibration["b"]
+    return 1.0 / (1.0 + math.exp(-min(max(z, -50.0), 50.0)))
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A shortlisted sentence with the cheap score it was shortlisted by and the model's probability.
+
+    ``span``: where in the sentence the model puts the answer's words (offsets into its text), if it says;
+    ``margin``: how much likelier the model finds that span than "no answer here".
+    """
+
+    candidate: Candidate
+    cheap: float
+    probability: float
+    span: tuple[int, int] | None = None
+    margin: float = 0.0
+
+
+def sentence_span(sentence: str, second: str, span: tuple[int, int] | None) -> tuple[int, int] | None:
+    """The model's span in ``second`` (the sentence as the model read it) as offsets into ``sentence``.
+
+    None when the model gave no span or put it outside the sentence (in its headline).
+    """
+    if span is None:
+        return None
+    words = second[span[0] : span[1]].strip()
+    if not words:
+        return None
+    found = sentence.find(words)
+    if found >= 0:
+        return _paired(sentence, found, found + len(words))
+    pattern = r"\s+".join(re.escape(w) for w in words.split())
+    match = re.search(pattern, sentence)
+    return _paired(sentence, match.start(), match.end()) if match else None
+
+
+_PAIRS = (('"', '"'), ("“", "”"), ("(", ")"))
+
+
+def _paired(sentence: str, start: int, end: int) -> tuple[int, int]:
+    """``start``, ``end`` moved so that a quote or bracket the span opens is closed ('"security roof"'),
+    or left out when the sentence does not close it right after the span."""
+    for opening, closing in _PAIRS:
+        text = sentence[start:end]
+        unclosed = text.count(opening) != text.count(closing) if opening != closing else text.count(opening) % 2
+        if not unclosed:
+            continue
+        if text.startswith(opening) and sentence[end : end + 1] == closing:
+            end += 1
+        elif text.startswith(opening):
+            start += 1
+        elif text.endswith(closing):
+            end -= 1
+    return start, end
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the model reader saw for one question: every candidate sentence and the scored shortlist."""
+
+    pool: list[Candidate]
+    scored: list[Scored]
+
+
+class ModelReader:
+    """The trained answer model reads the question with each of a short list of candidate sentences.
+
+    The candidates are the sentences of the top ``passages`` passages, shortlisted by the cheap
+    score (cosine to the question and its focus words) to ``shortlist``, since the model costs a
+    few milliseconds a sentence; a question asking for a number (``wants_number``) shortlists only
+    sentences holding one of the kind it asks for, and none means "not found". The answer is the
+    sentence with the best model log-odds plus ``cheap_weight`` times its cheap score and
+    ``span_weight`` times its span margin (weights and calibration are in the model card, chosen
+    on held-out articles); its calibrated probability is the confidence. When ``rerank`` is on,
+    the passage holding the answer moves to the front: the sentence that answers is better
+    evidence than the passage's overall similarity.
+    """
+
+    def __init__(
+        self,
+        scorer: PairScorer,
+        *,
+        min_score: float | None = None,
+        passages: int = 3,
+        shortlist: int = 8,
+        rerank: bool = True,
+    ) -> None:
+        self.scorer = scorer
+        card = scorer.card
+        self.name = f"{card.get('name', scorer.name)} v{card.get('version', '?')}"
+        self.min_score = float(card.get("calibration", {}).get("threshold", 0.5)) if min_score is None else min_score
+        self.passages = passages
+        self.shortlist = shortlist
+        self.rerank = rerank
+        self.cheap_weight = float(card.get("selection", {}).get("cheap_weight", 0.0))
+        self.span_weight = float(card.get("selection", {}).get("span_weight", 0.0))
+        self.background = int(card.get("calibration", {}).get("background_passages", 0))
+
+    def with_threshold(self, min_score: float) -> ModelReader:
+        return ModelReader(
+            self.scorer, min_score=min_score, passages=self.passages, shortlist=self.shortlist, rerank=self.rerank
+        )
+
+    def describe(self) -> dict[str, Any]:
+        card = self.scorer.card
+        return {
+            "name": card.get("name", self.scorer.name),
+            "version": card.get("version"),
+            "training_data": card.get("training_data"),
+            "threshold": self.min_score,
+        }
+
+    def score(self, query: str, query_vector: Vectors, hits: list[Hit], collection: Collection) -> Reading:
+        """The sentences of the top passages; the shortlist with cheap scores and the model's probabilities."""
+        pool = candidates(collection, query_vector, hits, self.passages) if hits else []
+        if not pool:
+            return Reading([], [])
+        cheap = sentence_scores(query, hits, pool, collection)
+        # The model, reading one sentence at a time, rates "Jef Raskin ... has died" for "How old was he?".
+        order = sorted(able_to_answer(query, pool), key=lambda i: -cheap[i])[: self.shortlist]
+        if not order:
+            return Reading(pool, [])
+        pairs = [answer_pair(query, pool[i].text, hits[pool[i].passage].chunk.title) for i in order]
+        readings = self.scorer.read_pairs(pairs)
+        return Reading(
+            pool,
+            [
+                Scored(pool[i], cheap[i], r.probability, sentence_span(pool[i].text, pair[1], r.span), r.margin)
+                for i, pair, r in zip(order, pairs, readings, strict=True)
+            ],
+        )
+
+    def support(self, query: str, hits: list[Hit], reading: Reading, best: Scored, collection: Collection) -> float:
+        """The rules' support for the answer's passage (coverage of the question, best cosine)."""
+        return confidence(query, hits, reading.pool, best.candidate, collection, background=self.background)
+
+    def choose(self, scored: list[Scored]) -> Scored | None:
+        """The sentence most likely to state the answer: the model's log-odds, plus shares of the cheap
+        score and of the span margin.
+
+        The cheap score carries the embedding model's sense of meaning, which the answer model, trained on
+        a few thousand Wikipedia questions, lacks for paraphrases. The span margin says whether the model
+        can point to the answer's words in the sentence, which a lead restating the question's words
+        cannot offer. Both weights were chosen on held-out articles.
+        """
+        return max(
+            scored,
+            key=lambda s: logit(s.probability) + self.cheap_weight * s.cheap + self.span_weight * s.margin,
+            default=None,
+        )
+
+    def read(self, question: str, query: str, query_vector: Vectors, hits: list[Hit], collection: Collection) -> Answer:
+        reading = self.score(query, query_vector, hits, collection)
+        best = self.choose(reading.scored)
+        if best is None:
+            return _refused(question, query, hits, 0.0, self.name)
+        sentence = best.candidate
+        score = calibrated(best.probability, self.support(query, hits, reading, best, collection), self.scorer.card)
+        if self.rerank and sentence.passage > 0 and score >= self.min_score:
+            hits = [hits[sentence.passage], *hits[: sentence.passage], *hits[sentence.passage + 1 :]]
+            sentence = replace(sentence, passage=0)
+        if score < self.min_score:
+            return _refused(question, query, hits, score, self.name)
+        return _found(question, query, hits, sentence, score, self.name, best.span)

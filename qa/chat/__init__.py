@@ -1,0 +1,1 @@
+"""Answers for people: conversation, terminal text and JSON, HTML for the app, generation, the chat service."""

@@ -1,0 +1,147 @@
+"""The browser app's work without the browser: answer in context, stream generated answers, ingest uploads.
+
+``app.py`` wires these methods to Gradio; everything here runs (and is tested) without it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from qa.chat.conversation import Turn, rewrite_query
+from qa.chat.formatting import answer_data
+from qa.chat.generation import GenerationFailed, LLMConfig, stream_answer
+from qa.chat.render import error_html, render_answer
+from qa.engine import SAMPLE_ARTICLES, SAMPLE_COLLECTION, Engine
+from qa.errors import InvalidInput, QAError
+from qa.index.collection import list_collections, read_manifest
+from qa.index.ingest import IngestReport, Progress
+from qa.types import Answer
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+# Limits of one upload in the app (the CLI has none): the page is for adding articles, not archives.
+MAX_UPLOAD_FILES = 500
+MAX_UPLOAD_MB = 200
+MAX_UPLOAD_URLS = 200
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One state of the assistant's message; the last one of a reply carries the finished turn."""
+
+    html: str
+    turn: Turn | None = None
+
+
+class ChatService:
+    """Questions with conversation context, uploads and collection listings over one :class:`Engine`.
+
+    All engine work runs on a single worker thread: a collection's SQLite connection belongs to
+    the thread that opened it, while Gradio calls handlers from a pool of threads. It also keeps
+    an ingest from swapping a collection under a question being answered.
+    """
+
+    def __init__(self, engine: Engine, llm: LLMConfig | None = None) -> None:
+        self.engine = engine
+        self.llm = llm
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine")
+
+    def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return self._worker.submit(fn, *args, **kwargs).result()
+
+    def close(self) -> None:
+        self._worker.shutdown(wait=False)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.engine.settings.data_dir
+
+    def collections(self) -> list[str]:
+        return list_collections(self.data_dir)
+
+    def manifest(self, name: str) -> dict[str, Any]:
+        return read_manifest(self.data_dir, name)
+
+    def ensure_samples(self, progress: Progress | None = None) -> IngestReport | None:
+        """Build the bundled sample collection when there is no collection at all."""
+        if self.collections():
+            return None
+        return self.ingest([SAMPLE_ARTICLES], SAMPLE_COLLECTION, progress)
+
+    def load(self, name: str) -> None:
+        """Load the model and collection now, so the first question does not wait for them."""
+        self._run(self.engine.searcher, name)
+
+    def ask(self, question: str, collection: str, query: str | None = None) -> Answer:
+        return self._run(self.engine.ask, question, collection, query=query)
+
+    def ask_data(self, question: str, collection: str) -> dict[str, Any]:
+        """The answer, its passages and their citations as a JSON-ready object (the HTTP API)."""
+        answer = self.ask(question, collection)
+        return answer_data(answer, self._run(self.engine.reader).describe())
+
+    def ingest(
+        self,
+        paths: Sequence[Path | str],
+        name: str,
+        progress: Progress | None = None,
+        *,
+        pages: str = "",
+        feeds: str = "",
+    ) -> IngestReport:
+        """Ingest uploaded files (at most ``MAX_UPLOAD_FILES``, ``MAX_UPLOAD_MB`` in all), and the web
+        pages and feeds typed into the app (one URL a line, at most ``MAX_UPLOAD_URLS``)."""
+        from qa.sources.web import urls_in
+
+        page_urls, feed_urls = urls_in(pages), urls_in(feeds)
+        if len(page_urls) + len(feed_urls) > MAX_UPLOAD_URLS:
+            raise InvalidInput(
+                f"{len(page_urls) + len(feed_urls)} web addresses is more than the app takes at once "
+                f"({MAX_UPLOAD_URLS}); use `article-qa ingest --urls FILE` for a long list"
+            )
+        if not paths and not page_urls and not feed_urls:
+            raise InvalidInput("choose files, or type web pages or feeds (one address a line), first")
+        if len(paths) > MAX_UPLOAD_FILES:
+            raise InvalidInput(
+                f"{len(paths)} files is more than the app takes at once ({MAX_UPLOAD_FILES}); "
+                "add them in smaller groups, or use `article-qa ingest FOLDER` for a whole folder"
+            )
+        size = sum(Path(p).stat().st_size for p in paths if Path(p).is_file())
+        if size > MAX_UPLOAD_MB * 1_000_000:
+            raise InvalidInput(
+                f"the files hold {size / 1e6:.0f} MB, more than the app takes at once ({MAX_UPLOAD_MB} MB); "
+                "add them in smaller groups, or use `article-qa ingest FOLDER`"
+            )
+        return self._run(self.engine.ingest_paths, [*paths, *page_urls], name, progress=progress, feeds=feed_urls)
+
+    def reply(self, question: str, collection: str, history: Sequence[Turn]) -> Iterator[Reply]:
+        """The assistant's message for ``question``, in successive states while a generated answer streams."""
+        query = rewrite_query(question, list(history))
+        try:
+            answer = self.ask(question, collection, query)
+        except QAError as error:
+            yield Reply(error_html(str(error)))
+            return
+        turn = Turn(question, query, answer.sentence)
+        if self.llm is None or not answer.found:
+            yield Reply(render_answer(answer), turn)
+            return
+        text = ""
+        try:
+            for piece in stream_answer(self.llm, question, query, answer.passages):
+                text += piece
+                yield Reply(render_answer(answer, generated=text, streaming=True))
+        except GenerationFailed as error:
+            logger.warning("generated answer failed: %s", error)
+            note = f"The language model failed ({error}); showing the answer quoted from the articles instead."
+            yield Reply(render_answer(answer, note=note), turn)
+            return
+        yield Reply(render_answer(answer, generated=text), turn)

@@ -1,0 +1,1 @@
+"""The collection folder: SQLite store, vector and BM25 indexes, manifest, ingest, staging and checks."""

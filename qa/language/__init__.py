@@ -1,0 +1,1 @@
+"""What every stage knows about English text: sentence boundaries and word lists."""

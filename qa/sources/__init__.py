@@ -1,0 +1,1 @@
+"""Read: turn files, web pages and feeds into ``Article``s; clean them and cut them into passages."""
