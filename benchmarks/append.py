@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from embeddings import HashingEmbedder  # noqa: E402
 from qa.engine import Engine  # noqa: E402
-from qa.index.ingest import ingest  # noqa: E402
+from qa.index.ingest import ingest, unchanged_report  # noqa: E402
 from qa.settings import ChunkSettings, Settings  # noqa: E402
 from qa.sources.files import read_paths  # noqa: E402
 from qa.types import Article  # noqa: E402
@@ -80,7 +80,7 @@ def main() -> None:
 
         engine = Engine(Settings(data_dir=data, model=embedder.name, chunking=chunking), embedder)
         started = time.perf_counter()
-        engine._unchanged(articles, "big", ())  # the check `article-qa ingest` makes before anything else
+        unchanged_report(articles, engine._present("big"), "big")  # the check `article-qa ingest` makes first
         print(f"re-ingest of all {len(articles)} unchanged: {time.perf_counter() - started:.2f} s (hash check)")
 
         new = [

@@ -38,15 +38,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from qa.index.collection import (  # noqa: E402
-    BM25_DIR,
-    DATABASE,
-    MANIFEST,
-    SENTENCE_VECTORS,
-    VECTORS,
-    Collection,
-    library_versions,
-)
+from qa.index.collection import Collection  # noqa: E402
+from qa.index.manifest import BM25_DIR, DATABASE, MANIFEST, SENTENCE_VECTORS, VECTORS, library_versions  # noqa: E402
 from qa.index.store import Store, StoredArticle  # noqa: E402
 
 BBC = ROOT.parent / "shared" / "data" / "bbc_news" / "bbc"
@@ -77,7 +70,7 @@ def noisy(vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def build(base_dir: Path, target: Path, passages: int) -> dict[str, float]:
     """Write a synthetic collection of about ``passages`` passages into ``target / 'scale'``."""
     from embeddings import FaissIndex
-    from qa.index.lexical import LexicalIndex
+    from qa.index.lexical import BM25Index
 
     started = time.perf_counter()
     base = Collection.open(base_dir, "bbc")
@@ -86,8 +79,8 @@ def build(base_dir: Path, target: Path, passages: int) -> dict[str, float]:
     sentences = base.store._db.execute("SELECT id, article_id, start, end FROM sentences ORDER BY id").fetchall()
     chunk_ids = np.asarray([c[0] for c in chunks], dtype=np.int64)
     sentence_ids = np.asarray([s[0] for s in sentences], dtype=np.int64)
-    chunk_vectors = np.stack([base.vectors._index.reconstruct(int(i)) for i in chunk_ids])
-    sentence_vectors = np.stack([base.sentence_vectors._index.reconstruct(int(i)) for i in sentence_ids])
+    chunk_vectors = base.vectors.vectors(chunk_ids.tolist())
+    sentence_vectors = base.sentence_vectors.vectors(sentence_ids.tolist())
     copies = max(1, -(-passages // len(chunks)))
 
     folder = target / "scale"
@@ -134,7 +127,7 @@ def build(base_dir: Path, target: Path, passages: int) -> dict[str, float]:
             lexical_texts.append(f"{title}\n{perturb(article.clean.text[a:b], copy)}")
     store.commit()
     written = time.perf_counter()
-    lexical = LexicalIndex.build(lexical_ids, lexical_texts)
+    lexical = BM25Index.build(lexical_ids, lexical_texts)
     manifest = dict(base.manifest)
     manifest["name"] = "scale"
     manifest["bm25"] = lexical.save_changes(folder / BM25_DIR)

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from safetensors.numpy import load_file
 
+from embeddings.models import DEFAULT_MODEL
 from embeddings.numpy_bert import Array, Ids, NumpyBert
-from embeddings.sentence_transformer import DEFAULT_MODEL
 from embeddings.token_embedder import TokenEmbedder, local_model
 
 

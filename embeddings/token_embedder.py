@@ -15,8 +15,8 @@ import numpy as np
 import numpy.typing as npt
 
 from embeddings.base import Vectors
+from embeddings.models import resolve_model
 from embeddings.numpy_bert import Array, BertShape, Ids, batch_arrays, read_config
-from embeddings.sentence_transformer import resolve_model
 
 POOLING = "sentence_transformers.models.Pooling"
 TRANSFORMER = "sentence_transformers.models.Transformer"

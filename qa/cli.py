@@ -88,7 +88,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_collections(args: argparse.Namespace) -> int:
-    from qa.index.collection import list_collections, read_manifest
+    from qa.index.collection import list_collections
+    from qa.index.manifest import read_manifest
 
     settings = _settings(args)
     names = list_collections(settings.data_dir)
@@ -124,7 +125,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from qa.index.collection import check_collection
+    from qa.index.check import check_collection
 
     settings = _settings(args)
     counts, problems = check_collection(settings.data_dir, args.collection)

@@ -12,15 +12,19 @@ from embeddings.numpy_embedder import NumpyEmbedder
 from embeddings.onnx_embedder import OnnxEmbedder
 from embeddings.pair_classifier import export_answer_model, exported_path
 from embeddings.token_embedder import UnsupportedModel
-from qa.answer.model import ANSWER_MODEL, ModelReader, Reader, RulesReader
+from qa.answer.base import Reader
+from qa.answer.model import ANSWER_MODEL, ModelReader
+from qa.answer.rules import RulesReader
 from qa.errors import CollectionNotFound, InvalidInput, NothingToIngest
-from qa.index.collection import MANIFEST, Collection, open_store, read_manifest, remove_leftovers
-from qa.index.ingest import IngestReport, Progress, gone_articles, ingest, unchanged_report
+from qa.index.collection import Collection, open_store
+from qa.index.ingest import IngestReport, Present, Progress, gone_articles, ingest, unchanged_report
+from qa.index.manifest import MANIFEST, read_manifest
+from qa.index.swap import remove_leftovers
 from qa.search.retrieval import Searcher
 from qa.settings import ChunkSettings, SearchSettings, Settings
-from qa.sources.files import read_paths
-from qa.sources.text import ReadResult, collect
-from qa.types import Answer, Article, Skip
+from qa.sources.base import is_url
+from qa.sources.gather import gather, sources_for
+from qa.types import Answer
 
 logger = logging.getLogger(__name__)
 
@@ -188,25 +192,19 @@ class Engine:
     ) -> IngestReport:
         """Read files, folders and web pages (``http(s)://`` addresses) and add their articles to collection ``name``.
 
-        With ``ray`` (a cluster address, or "local" for a Ray started here), the model's passes run
-        on Ray Data actors; everything else, and the collection, stays in this process.
+        The sources (qa/sources/) gather the articles; this keeps the collection's part: nothing to
+        do, or ingest. The live store is read once, before anything is fetched. With ``ray`` (a
+        cluster address, or "local" for a Ray started here), the model's passes run on Ray Data
+        actors; everything else, and the collection, stays in this process.
         """
-        from qa.sources.web import feed_links, fetch_articles, is_url  # httpx: only web pages need it
-
-        urls = [str(p) for p in paths if is_url(str(p))]
+        manifest = None if replace else self._manifest(name)
+        present = self._present(name) if manifest is not None else None
+        known = frozenset(present.hashes) if present is not None else frozenset()
+        result = gather(sources_for(paths, feeds, known, fetch_timeout))
         files = [p for p in paths if not is_url(str(p))]
-        result = read_paths(files) if files else ReadResult([], [])
-        feed_skips: list[Skip] = []
-        if feeds:
-            known = set(self._known_ids(name)) if not replace else set()
-            linked, feed_skips = feed_links(feeds, known | set(urls), fetch_timeout)
-            urls += linked
-        if urls or feed_skips:
-            fetched = fetch_articles(urls, fetch_timeout) if urls else ReadResult([], [])
-            result = collect([*result.articles, *fetched.articles, *result.skipped, *fetched.skipped, *feed_skips])
-        if feeds and not files and not result.articles and self._manifest(name) is not None and not replace:
+        if feeds and not files and not result.articles and present is not None:
             # A feed with nothing new (or whose new pages failed) is a normal run, not an error.
-            nothing_new = self._unchanged([], name, result.skipped)
+            nothing_new = unchanged_report([], present, name, result.skipped)
             if nothing_new is not None:
                 return nothing_new
         if not result.articles and not result.skipped:
@@ -214,15 +212,14 @@ class Engine:
         if not result.articles:
             reasons = "; ".join(str(s) for s in result.skipped[:5])
             raise NothingToIngest(f"none of the given files or pages held a readable article ({reasons})")
-        manifest = None if replace else self._manifest(name)
         if manifest is not None:
             remove_leftovers(self.settings.data_dir, name)
         chunking = chunking or (ChunkSettings(**manifest["chunking"]) if manifest else ChunkSettings())
         model = model or (manifest["model"] if manifest else self.settings.model)
         folders = [Path(p).expanduser() for p in files if Path(p).expanduser().is_dir()] if sync else []
         same = manifest is not None and manifest["model"] == model and ChunkSettings(**manifest["chunking"]) == chunking
-        if same and not (folders and gone_articles(self._origins(name), result.articles, folders)):
-            nothing_new = self._unchanged(result.articles, name, result.skipped)
+        if present is not None and same and not (folders and gone_articles(present.origins, result.articles, folders)):
+            nothing_new = unchanged_report(result.articles, present, name, result.skipped)
             if nothing_new is not None:
                 return nothing_new
         embedder = self.embedder(model) if ray is None else self._ray_embedder(model, ray)
@@ -258,28 +255,11 @@ class Engine:
         if searcher is not None:
             searcher.collection.close()
 
-    def _unchanged(self, articles: Sequence[Article], name: str, skipped: Sequence[Skip]) -> IngestReport | None:
-        """The report of an ingest that would change nothing (checked without the model), else None."""
+    def _present(self, name: str) -> Present:
+        """What live collection ``name`` holds, from one read of its store."""
         store = open_store(self.settings.data_dir, name)
         try:
-            return unchanged_report(articles, store, name, skipped)
-        finally:
-            store.close()
-
-    def _origins(self, name: str) -> dict[str, str]:
-        store = open_store(self.settings.data_dir, name)
-        try:
-            return store.origins()
-        finally:
-            store.close()
-
-    def _known_ids(self, name: str) -> list[str]:
-        """The ids of the articles collection ``name`` holds (none when it does not exist yet)."""
-        if self._manifest(name) is None:
-            return []
-        store = open_store(self.settings.data_dir, name)
-        try:
-            return list(store.hashes())
+            return Present.read(store)
         finally:
             store.close()
 

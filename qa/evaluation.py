@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from embeddings import Embedder
-from qa.answer.model import Reader
+from qa.answer.base import Reader
 from qa.engine import Engine
 from qa.errors import InvalidInput
 from qa.index.ingest import ingest

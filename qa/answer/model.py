@@ -1,9 +1,7 @@
-"""Readers: given a question and the retrieved passages, choose the answer sentence or say "not found".
+"""The model reader: the trained answer model reads the question with each shortlisted candidate sentence.
 
-Two readers sit behind one small interface. ``ModelReader`` (the default) asks the trained answer
-model (qa/models/answer, trained by training/train_answer_model.py) how likely each candidate
-sentence is to state the answer; ``RulesReader`` keeps the earlier word-overlap rules for
-comparison (``--reader rules``).
+The model (qa/models/answer) is trained by training/train_answer_model.py and calibrated by
+training/calibrate_answer_model.py; its input is built by qa/answer/pairs.py for both.
 """
 
 from __future__ import annotations
@@ -16,15 +14,13 @@ from typing import Any, Protocol
 
 from embeddings import Vectors
 from embeddings.pair_classifier import PairReading
-from qa.answer.kinds import has_number, wants_number
-from qa.answer.overlap import Candidate, candidates, choose_sentence, confidence, sentence_scores
+from qa.answer.base import found, refused
+from qa.answer.overlap import Candidate, able_to_answer, candidates, confidence, sentence_scores
 from qa.answer.pairs import answer_pair
 from qa.index.collection import Collection
 from qa.types import Answer, Hit
 
 ANSWER_MODEL = Path(__file__).parents[1] / "models" / "answer"
-# The rules' confidence threshold, fitted on dev-24 at 5 % false refusals.
-RULES_MIN_SCORE = 0.49
 
 
 class PairScorer(Protocol):
@@ -35,93 +31,6 @@ class PairScorer(Protocol):
     card: dict[str, Any]
 
     def read_pairs(self, pairs: list[tuple[str, str]]) -> list[PairReading]: ...
-
-
-class Reader(Protocol):
-    """Chooses the answer among the retrieved passages' sentences, or decides it is not there."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def min_score(self) -> float:
-        """Below this confidence the answer is "not found"."""
-        ...
-
-    def read(self, question: str, query: str, query_vector: Vectors, hits: list[Hit], collection: Collection) -> Answer:
-        """The answer, with ``confidence`` in [0, 1]; ``hits`` are the passages, best first."""
-        ...
-
-    def with_threshold(self, min_score: float) -> Reader:
-        """The same reader with another "not found" threshold."""
-        ...
-
-    def describe(self) -> dict[str, Any]:
-        """What the reader is (for the answer's JSON): name, version, training data, threshold."""
-        ...
-
-
-def _refused(question: str, query: str, hits: list[Hit], score: float, reader: str) -> Answer:
-    return Answer(question, query, False, None, None, None, None, tuple(hits), score, reader)
-
-
-def _found(
-    question: str,
-    query: str,
-    hits: list[Hit],
-    sentence: Candidate,
-    score: float,
-    reader: str,
-    span: tuple[int, int] | None = None,
-) -> Answer:
-    """``span``: the answering words, as offsets into ``sentence.text``."""
-    words = (sentence.start + span[0], sentence.start + span[1]) if span is not None else (None, None)
-    return Answer(
-        question,
-        query,
-        True,
-        sentence.text,
-        sentence.passage,
-        sentence.start,
-        sentence.end,
-        tuple(hits),
-        score,
-        reader,
-        *words,
-    )
-
-
-@dataclass(frozen=True)
-class RulesReader:
-    """The word-overlap rules: sentence cosine + the query's rare words, and a number check."""
-
-    min_score: float = RULES_MIN_SCORE
-    name: str = "rules"
-
-    def with_threshold(self, min_score: float) -> RulesReader:
-        return replace(self, min_score=min_score)
-
-    def describe(self) -> dict[str, Any]:
-        return {"name": self.name, "threshold": self.min_score}
-
-    def read(self, question: str, query: str, query_vector: Vectors, hits: list[Hit], collection: Collection) -> Answer:
-        # The query is the question made standalone (follow-ups rewritten), so it is what sentences are matched on.
-        pool = candidates(collection, query_vector, hits, 3) if hits else []
-        # "How many ...?" is answered only by a sentence with a number in it; none means not found.
-        answers = [pool[i] for i in able_to_answer(query, pool)]
-        sentence = choose_sentence(query, hits, answers, collection)
-        score = confidence(query, hits, pool, sentence, collection)
-        if sentence is None or score < self.min_score:
-            return _refused(question, query, hits, score, self.name)
-        return _found(question, query, hits, sentence, score, self.name)
-
-
-def able_to_answer(query: str, pool: list[Candidate]) -> list[int]:
-    """Indexes of the candidates that can answer ``query``: for "how many / how much / what year ...?",
-    those holding a number of the kind asked for; otherwise all."""
-    if not wants_number(query):
-        return list(range(len(pool)))
-    return [i for i, c in enumerate(pool) if has_number(c.text, query)]
 
 
 def logit(probability: float) -> float:
@@ -297,12 +206,12 @@ class ModelReader:
         reading = self.score(query, query_vector, hits, collection)
         best = self.choose(reading.scored)
         if best is None:
-            return _refused(question, query, hits, 0.0, self.name)
+            return refused(question, query, hits, 0.0, self.name)
         sentence = best.candidate
         score = calibrated(best.probability, self.support(query, hits, reading, best, collection), self.scorer.card)
         if self.rerank and sentence.passage > 0 and score >= self.min_score:
             hits = [hits[sentence.passage], *hits[: sentence.passage], *hits[sentence.passage + 1 :]]
             sentence = replace(sentence, passage=0)
         if score < self.min_score:
-            return _refused(question, query, hits, score, self.name)
-        return _found(question, query, hits, sentence, score, self.name, best.span)
+            return refused(question, query, hits, score, self.name)
+        return found(question, query, hits, sentence, score, self.name, best.span)

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 
 from embeddings import Vectors
-from qa.answer.kinds import has_new_name, wants_name
+from qa.answer.kinds import has_new_name, has_number, wants_name, wants_number
 from qa.index.collection import Collection
 from qa.index.lexical import LexicalIndex
 from qa.types import Hit
@@ -115,3 +115,11 @@ def confidence(
         own = max(c.similarity for c in pool if c.passage == chosen.passage)
         score = max(score, _support(query, hits[chosen.passage], own, collection.lexical, background))
     return score
+
+
+def able_to_answer(query: str, pool: list[Candidate]) -> list[int]:
+    """Indexes of the candidates that can answer ``query``: for "how many / how much / what year ...?",
+    those holding a number of the kind asked for; otherwise all."""
+    if not wants_number(query):
+        return list(range(len(pool)))
+    return [i for i, c in enumerate(pool) if has_number(c.text, query)]

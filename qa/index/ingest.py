@@ -14,7 +14,8 @@ import numpy as np
 
 from embeddings import Embedder, Vectors
 from qa.errors import CollectionMismatch
-from qa.index.collection import Collection, staged
+from qa.index.collection import Collection
+from qa.index.staging import staged
 from qa.index.store import Store, StoredArticle
 from qa.settings import ChunkSettings
 from qa.sources.boilerplate import paragraph_keys, recurring_keys, strip_boilerplate
@@ -229,15 +230,31 @@ def body_hash(article: Article) -> str:
     return hashlib.sha256(" ".join(article.text.split()).encode("utf-8")).hexdigest()
 
 
+@dataclass(frozen=True)
+class Present:
+    """What a live collection holds, read from its store once per ingest: enough to tell, without the
+    model and without copying the collection, whether an ingest would change anything."""
+
+    hashes: dict[str, tuple[str, str]]
+    """Each article's raw hash and body hash, by id."""
+    origins: dict[str, str]
+    """Where each article was read from, by id (for ``gone_articles``)."""
+    chunks: int
+
+    @classmethod
+    def read(cls, store: Store) -> Present:
+        return cls(store.hashes(), store.origins(), store.count_chunks())
+
+
 def unchanged_report(
-    articles: Sequence[Article], store: Store, name: str, skipped: Sequence[Skip] = ()
+    articles: Sequence[Article], present: Present, name: str, skipped: Sequence[Skip] = ()
 ) -> IngestReport | None:
     """The report of an ingest with nothing to do, or None when some article is new or changed.
 
     Read from the live store's hashes alone, so that re-running an ingest over an unchanged
     folder neither loads the embedding model nor copies the collection.
     """
-    known = store.hashes()
+    known = present.hashes
     bodies = {body: aid for aid, (_, body) in known.items()}
     unchanged = duplicates = 0
     for article in articles:
@@ -253,7 +270,7 @@ def unchanged_report(
         unchanged=unchanged,
         duplicates=duplicates,
         articles_total=len(known),
-        chunks_total=store.count_chunks(),
+        chunks_total=present.chunks,
         skipped=tuple(skipped),
     )
 

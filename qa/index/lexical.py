@@ -1,43 +1,31 @@
-"""BM25 over chunk texts, kept as segments that later ingests add to, saved as plain NumPy files.
+"""The lexical index: BM25 over chunk texts, kept as segments (qa/index/postings.py) that later ingests add to.
 
-Each segment holds, for every term, the passages it occurs in and how often (``Postings``); scores
-are computed at question time from the counts, so a new segment never changes an old one: an
-ingest that adds ten articles writes ten articles' postings. The formula is Lucene's BM25, as in
-bm25s (k1 1.5, b 0.75), whose stopword list this shares.
+Scores are computed at question time from each segment's counts, so a new segment never changes an
+old one: an ingest that adds ten articles writes ten articles' postings. The formula is Lucene's
+BM25, as in bm25s (k1 1.5, b 0.75), whose stopword list this shares.
 """
 
 from __future__ import annotations
 
 import functools
-import os
-import re
-import secrets
-import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-import bm25s
 import numpy as np
 import numpy.typing as npt
 import Stemmer
 from rapidfuzz import distance, process
 
-from embeddings.faiss_index import write_ids
+from embeddings import segments
+from qa.index.postings import STEMMER, STOPWORDS, TOKEN, Postings, content_stems
 from qa.language.wordlists import QUESTION_WORDS
 
-_TOKEN = re.compile(r"(?u)\b\w\w+\b")
 # Passages of general English the answer model's support assumes beside a collection (its
 # calibration records the number): in a small collection, which words are rare is better judged
 # by English at large than by a few articles.
 BACKGROUND_PASSAGES = 200
 K1, B = 1.5, 0.75
-# Merge the segments into one when a save would make more than this many, or a quarter is removed.
-MAX_SEGMENTS = 8
-MAX_REMOVED_SHARE = 0.25
-_STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN)
-_STEMMER = Stemmer.Stemmer("english")
 # A word of frequency rank r is taken to occur in about 20/r of passages (Zipf's law, scaled so
 # that a word like "want", rank ~220, is in about one in ten).
 _ZIPF_SCALE = 20.0
@@ -72,133 +60,45 @@ def background_idf(stem: str) -> float:
     return float(np.log(1.0 + rank / _ZIPF_SCALE))
 
 
-def content_stems(text: str) -> list[str]:
-    """Stemmed content words of a text, stopwords dropped, in order: what BM25 counts."""
-    return list(_STEMMER.stemWords([w for w in _TOKEN.findall(text.casefold()) if w not in _STOPWORDS]))
-
-
-@dataclass(frozen=True)
-class Postings:
-    """One BM25 segment: for each term (a column), the rows (passages) it occurs in and how often."""
+class LexicalIndex(Protocol):
+    """Word-based search over a collection's passages, saved as segments that later ingests add to."""
 
     ids: npt.NDArray[np.int64]
-    """The chunk id of each row."""
-    lengths: npt.NDArray[np.float32]
-    """Content words in each row."""
-    terms: list[str]
-    indptr: npt.NDArray[np.int64]
-    """Term ``c``'s entries are ``rows[indptr[c]:indptr[c + 1]]`` and ``counts[...]`` alike."""
-    rows: npt.NDArray[np.int32]
-    counts: npt.NDArray[np.float32]
+    """The chunk id of each row, aligned with ``scores``."""
 
-    @classmethod
-    def from_texts(cls, ids: Sequence[int], texts: Sequence[str]) -> Postings:
-        vocabulary: dict[str, int] = {}
-        columns: list[npt.NDArray[np.int32]] = []
-        lengths = np.zeros(len(texts), dtype=np.float32)
-        for row, text in enumerate(texts):
-            stems = content_stems(text)
-            lengths[row] = len(stems)
-            found = (vocabulary.setdefault(stem, len(vocabulary)) for stem in stems)
-            columns.append(np.fromiter(found, dtype=np.int32, count=len(stems)))
-        rows = np.repeat(np.arange(len(texts), dtype=np.int64), lengths.astype(np.int64))
-        column = np.concatenate(columns) if columns else np.zeros(0, dtype=np.int32)
-        return cls._from_pairs(np.asarray(ids, dtype=np.int64), lengths, list(vocabulary), column, rows)
+    def __len__(self) -> int: ...
 
-    @classmethod
-    def _from_pairs(
-        cls,
-        ids: npt.NDArray[np.int64],
-        lengths: npt.NDArray[np.float32],
-        terms: list[str],
-        columns: npt.NDArray[Any],
-        rows: npt.NDArray[Any],
-        counts: npt.NDArray[Any] | None = None,
-    ) -> Postings:
-        """From (column, row) pairs, one per occurrence, or with ``counts`` one per distinct pair."""
-        key = columns.astype(np.int64) * max(len(ids), 1) + rows.astype(np.int64)
-        if counts is None:
-            key, tally = np.unique(key, return_counts=True)
-        else:
-            order = np.argsort(key, kind="stable")
-            key, tally = key[order], counts[order]
-        column_of = key // max(len(ids), 1)
-        indptr = np.searchsorted(column_of, np.arange(len(terms) + 1)).astype(np.int64)
-        return cls(
-            ids,
-            lengths,
-            terms,
-            indptr,
-            (key % max(len(ids), 1)).astype(np.int32),
-            np.asarray(tally, dtype=np.float32),
-        )
+    def scores(self, text: str) -> npt.NDArray[np.float32]:
+        """The score of every indexed passage for a query (aligned with ``ids``)."""
+        ...
 
-    @classmethod
-    def merge(cls, parts: Sequence[Postings], live: Sequence[npt.NDArray[np.bool_]]) -> Postings:
-        """One segment holding the live rows of ``parts``, in order (no text is read again)."""
-        vocabulary: dict[str, int] = {}
-        ids, lengths, columns, rows, counts = [], [], [], [], []
-        offset = 0
-        for part, alive in zip(parts, live, strict=True):
-            renumber = np.where(alive, np.cumsum(alive) - 1 + offset, -1)
-            to_global = np.asarray([vocabulary.setdefault(t, len(vocabulary)) for t in part.terms], dtype=np.int64)
-            column = np.repeat(np.arange(len(part.terms)), np.diff(part.indptr))
-            row = renumber[part.rows]
-            keep = row >= 0
-            columns.append(to_global[column[keep]] if len(to_global) else column[keep])
-            rows.append(row[keep])
-            counts.append(part.counts[keep])
-            ids.append(part.ids[alive])
-            lengths.append(part.lengths[alive])
-            offset += int(alive.sum())
-        return cls._from_pairs(
-            np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64),
-            np.concatenate(lengths) if lengths else np.zeros(0, dtype=np.float32),
-            list(vocabulary),
-            np.concatenate(columns) if columns else np.zeros(0, dtype=np.int64),
-            np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64),
-            np.concatenate(counts) if counts else np.zeros(0, dtype=np.float32),
-        )
+    def query_terms(self, text: str) -> list[str]:
+        """The query's terms that occur in the index, in the form the index keeps them."""
+        ...
 
-    def save(self, path: Path) -> None:
-        """One ``.npz`` of plain arrays (terms as newline-joined UTF-8), written whole or not at all."""
-        partial = path.with_name(path.name + ".partial")
-        with partial.open("wb") as handle:
-            np.savez(
-                handle,
-                ids=self.ids,
-                lengths=self.lengths,
-                terms=np.frombuffer("\n".join(self.terms).encode("utf-8"), dtype=np.uint8),
-                indptr=self.indptr,
-                rows=self.rows,
-                counts=self.counts,
-            )
-        os.replace(partial, path)
+    def idf(self, stem: str) -> float:
+        """How rare a term is in the collection (0 for unknown terms)."""
+        ...
 
-    @classmethod
-    def load(cls, path: Path) -> Postings:
-        if not path.is_file():
-            raise FileNotFoundError(path)
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                text = data["terms"].tobytes().decode("utf-8")
-                postings = cls(
-                    data["ids"].astype(np.int64, copy=False),
-                    data["lengths"].astype(np.float32, copy=False),
-                    text.split("\n") if text else [],
-                    data["indptr"].astype(np.int64, copy=False),
-                    data["rows"].astype(np.int32, copy=False),
-                    data["counts"].astype(np.float32, copy=False),
-                )
-        except (OSError, KeyError, ValueError, EOFError, UnicodeDecodeError, zipfile.BadZipFile) as error:
-            raise ValueError(f"not a readable BM25 segment ({type(error).__name__}: {error})") from error
-        if len(postings.indptr) != len(postings.terms) + 1 or len(postings.rows) != int(postings.indptr[-1]):
-            raise ValueError("not a readable BM25 segment: its arrays disagree")
-        return postings
+    def stems(self, text: str) -> list[str]:
+        """Any text's terms, the way the index saw its passages."""
+        ...
+
+    def coverage(self, query: str, text: str, *, background: int = 0) -> float:
+        """The rarity-weighted share of the query's terms that occur in ``text``."""
+        ...
+
+    def add(self, ids: Sequence[int], texts: Sequence[str]) -> None: ...
+
+    def remove(self, ids: Sequence[int]) -> None: ...
+
+    def save_changes(self, folder: Path) -> dict[str, Any]:
+        """Write what changed since loading as new segment files; the manifest's entry for them."""
+        ...
 
 
-class LexicalIndex:
-    """BM25 over the live rows of a list of ``Postings`` segments; rows map to chunk ids (``ids``)."""
+class BM25Index:
+    """A ``LexicalIndex``: BM25 over the live rows of a list of ``Postings`` segments (rows map to chunk ids)."""
 
     def __init__(
         self, segments: list[Postings] | None = None, removed: set[int] | None = None, files: list[str] | None = None
@@ -207,8 +107,8 @@ class LexicalIndex:
         self._removed: set[int] = set(removed or ())
         self._files: list[str] = list(files or [])
         """The saved segment file of each of the first ``len(_files)`` parts; later parts are new."""
-        self._stopwords = _STOPWORDS
-        self._stemmer = _STEMMER
+        self._stopwords = STOPWORDS
+        self._stemmer = STEMMER
         self._by_initial: dict[str, list[str]] | None = None
         # A query's stems are asked for by BM25, term weights and coverage: respell each once.
         self._respelled: dict[str, str] = {}
@@ -243,7 +143,7 @@ class LexicalIndex:
         self._by_initial, self._respelled = None, {}
 
     @classmethod
-    def build(cls, ids: Sequence[int], texts: Sequence[str]) -> LexicalIndex:
+    def build(cls, ids: Sequence[int], texts: Sequence[str]) -> BM25Index:
         """Index ``texts`` (one per chunk id) with English stemming and stopwords."""
         return cls([Postings.from_texts(ids, texts)] if len(ids) else [])
 
@@ -268,21 +168,18 @@ class LexicalIndex:
         saved, fresh = self._parts[: len(self._files)], self._parts[len(self._files) :]
         stored = sum(len(p.ids) for p in saved)
         dropped = sum(int((~self._alive(p)).sum()) for p in saved)
-        if not saved or len(saved) >= MAX_SEGMENTS or dropped > MAX_REMOVED_SHARE * max(stored, 1):
+        if segments.must_merge(self._files, dropped, stored):
             saved, fresh, self._files = [], self._parts, []
         if fresh or not self._files:
             alive = [self._alive(p) for p in fresh]
             merged = fresh[0] if len(fresh) == 1 and alive[0].all() else Postings.merge(fresh, alive)
-            name = f"postings.{secrets.token_hex(4)}.npz"
+            name = segments.new_name("postings", ".npz")
             merged.save(folder / name)
             self._parts, self._files = [*saved, merged], [*self._files, name]
         self._removed = {int(i) for p in saved for i in p.ids[~self._alive(p)]}
-        removed = None
-        if self._removed:
-            removed = f"removed.{secrets.token_hex(4)}.npy"
-            write_ids(folder / removed, self._removed)
+        removed = segments.save_removed(folder, "removed", self._removed)
         self._index()
-        return {"segments": list(self._files), "removed": removed}
+        return segments.entry(self._files, removed)
 
     def _alive(self, part: Postings) -> npt.NDArray[np.bool_]:
         if not self._removed:
@@ -292,13 +189,10 @@ class LexicalIndex:
     @staticmethod
     def tidy(folder: Path, entry: dict[str, Any]) -> None:
         """Delete the files in ``folder`` that ``entry`` does not list (earlier saves, older formats)."""
-        wanted = {*entry["segments"], entry["removed"]}
-        for file in folder.iterdir():
-            if file.name not in wanted and file.is_file():
-                file.unlink()
+        segments.tidy(folder.iterdir(), entry)
 
     @classmethod
-    def join(cls, parts: list[Postings], removed: npt.NDArray[np.int64] | None, files: list[str]) -> LexicalIndex:
+    def join(cls, parts: list[Postings], removed: npt.NDArray[np.int64] | None, files: list[str]) -> BM25Index:
         """The index saved as segment files ``files`` (read as ``parts``), less the ``removed`` chunk ids."""
         return cls(parts, {int(i) for i in removed} if removed is not None else set(), files)
 
@@ -307,7 +201,7 @@ class LexicalIndex:
 
     def _query_stems(self, text: str) -> list[str]:
         """Stemmed content words of a query, in order, without repeats (stopwords and question words dropped)."""
-        words = [w for w in _TOKEN.findall(text.casefold()) if w not in self._stopwords and w not in QUESTION_WORDS]
+        words = [w for w in TOKEN.findall(text.casefold()) if w not in self._stopwords and w not in QUESTION_WORDS]
         return list(dict.fromkeys(self._spelled(s) for s in self._stemmer.stemWords(words)))
 
     def _spelled(self, stem: str) -> str:

@@ -1,10 +1,11 @@
-"""Read article files and folders (text, Markdown, HTML, JSON Lines, JSON, CSV) into articles."""
+"""Articles from files and folders (text, Markdown, HTML, JSON Lines, JSON, CSV): the ``FileSource``."""
 
 from __future__ import annotations
 
 import logging
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from qa.types import Article, Skip
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
+    "FileSource",
     "ReadResult",
     "decode_bytes",
     "html_article",
@@ -47,6 +49,16 @@ _ONE_ARTICLE = frozenset({".txt", ".md", ".html", ".htm"})
 
 # Files a folder of articles often carries beside them; read only when named directly.
 _NOT_ARTICLES = frozenset({"README", "LICENSE", "LICENCE", "CHANGELOG", "COPYING"})
+
+
+@dataclass(frozen=True)
+class FileSource:
+    """Files and folders (folders recursively): a ``Source``."""
+
+    paths: Sequence[Path | str]
+
+    def gather(self) -> ReadResult:
+        return read_paths(self.paths)
 
 
 def read_paths(paths: Sequence[Path | str]) -> ReadResult:

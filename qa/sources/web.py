@@ -1,5 +1,5 @@
-"""Articles from the web: pages fetched politely, the article in each extracted by trafilatura;
-and the pages an RSS or Atom feed links to (parsed by feedparser).
+"""Articles from the web: pages fetched politely, the article in each extracted by trafilatura
+(``PageSource``); and the pages an RSS or Atom feed links to, parsed by feedparser (``FeedSource``).
 
 Politely means: one request at a time (so never two at once to a host), a timeout, a user agent
 that names this project, each site's robots.txt respected, and a size limit. Every failure (no
@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
 import httpx
 
+from qa.sources.base import FETCH_TIMEOUT, is_url
 from qa.sources.files import MAX_ARTICLE_FILE_MB, html_article
 from qa.sources.text import ReadResult, collect, skip
 from qa.types import Article, Skip
@@ -24,13 +26,33 @@ from qa.types import Article, Skip
 logger = logging.getLogger(__name__)
 
 USER_AGENT = "article-qa/1 (question answering over news articles, run by a person on their own machine)"
-FETCH_TIMEOUT = 20.0
 # Less main text than this on a fetched page is not an article (a menu, a login wall, a notice).
 MIN_ARTICLE_WORDS = 25
 
 
-def is_url(text: str) -> bool:
-    return text.startswith(("http://", "https://"))
+@dataclass(frozen=True)
+class PageSource:
+    """Web pages, fetched one at a time: a ``Source``."""
+
+    urls: Sequence[str]
+    timeout: float = FETCH_TIMEOUT
+
+    def gather(self) -> ReadResult:
+        return fetch_articles(self.urls, self.timeout)
+
+
+@dataclass(frozen=True)
+class FeedSource:
+    """The pages RSS or Atom feeds link to, less those ``known`` (already held or given): a ``Source``."""
+
+    feeds: Sequence[str]
+    known: frozenset[str] = frozenset()
+    timeout: float = FETCH_TIMEOUT
+
+    def gather(self) -> ReadResult:
+        links, skipped = feed_links(self.feeds, set(self.known), self.timeout)
+        fetched = fetch_articles(links, self.timeout) if links else ReadResult([], [])
+        return ReadResult(fetched.articles, [*fetched.skipped, *skipped])
 
 
 def urls_in(text: str) -> list[str]:

@@ -13,7 +13,8 @@ import pytest
 
 from embeddings import HashingEmbedder
 from embeddings.pair_classifier import PairReading
-from qa.answer.model import ModelReader, RulesReader, calibrated
+from qa.answer.model import ModelReader, calibrated
+from qa.answer.rules import RulesReader
 from qa.index.collection import Collection
 from qa.index.ingest import ingest
 from qa.search.retrieval import Searcher

@@ -135,7 +135,7 @@ def _clustered(rows: int, dim: int, seed: int) -> np.ndarray:
 def test_a_large_index_is_saved_approximate_and_keeps_working(tmp_path, monkeypatch) -> None:
     """Past APPROXIMATE_FROM a save trains an IVF index; it reads back, takes segments and removals,
     and finds what exact search finds."""
-    monkeypatch.setattr("embeddings.faiss_index.APPROXIMATE_FROM", 2000)
+    monkeypatch.setattr("embeddings.vector_stores.APPROXIMATE_FROM", 2000)
     vectors = _clustered(3000, 32, seed=11)
     index = FaissIndex(32)
     index.add(list(range(2500)), vectors[:2500])

@@ -55,7 +55,7 @@ def states(model: Path, out: Path, *, emulate: bool) -> np.ndarray:
 def test_int8_model_gives_the_same_numbers_without_vnni(tmp_path: Path) -> None:
     from transformers import AutoModel
 
-    from embeddings.sentence_transformer import DEFAULT_MODEL
+    from embeddings.models import DEFAULT_MODEL
     from embeddings.token_embedder import local_model
 
     folder = local_model(DEFAULT_MODEL)[0]

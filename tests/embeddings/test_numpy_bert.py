@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from embeddings import PairClassifier, SentenceTransformerEmbedder
+from embeddings.models import resolve_model
 from embeddings.numpy_embedder import NumpyEmbedder
 from embeddings.pair_classifier import answer_outputs, base_network, best_span, encode_pairs, trained_network
-from embeddings.sentence_transformer import resolve_model
 from embeddings.token_embedder import UnsupportedModel
 from qa.answer.model import ANSWER_MODEL
 

@@ -178,7 +178,7 @@ def test_reingesting_an_unchanged_folder_embeds_and_rewrites_nothing(tmp_path: P
 
 def test_a_running_engine_sees_another_process_ingest(tmp_path: Path) -> None:
     """The app keeps its engine for hours; a CLI ingest into its collection shows in the next answer."""
-    from qa.answer.model import RulesReader
+    from qa.answer.rules import RulesReader
 
     settings = Settings(data_dir=tmp_path, model="hashing", chunking=CHUNKING)
     asking = Engine(settings, HashingEmbedder(), reader=RulesReader())

@@ -27,7 +27,7 @@ NEW = 40
 CHILD = """
 import os, signal, sys
 from pathlib import Path
-import qa.index.collection, qa.index.ingest, qa.sources.files
+import embeddings, qa.index.ingest, qa.index.lexical, qa.index.swap, qa.sources.files
 from qa.chat.service import ChatService
 from qa.engine import Engine
 from qa.settings import Settings
@@ -62,14 +62,12 @@ if point == "reading":
     read_text_file = qa.sources.files._READERS[".txt"]
     qa.sources.files._READERS[".txt"] = lambda *a: die() if next(files) == 20 else read_text_file(*a)
 elif point == "bm25":
-    wrap(qa.index.collection.LexicalIndex, "save_changes", after=lambda *a: True)
+    wrap(qa.index.lexical.BM25Index, "save_changes", after=lambda *a: True)
 elif point == "index":
     # The final write: BM25 is saved first, then the passage index's changes, which die once written.
     final = []
-    wrap(qa.index.collection.LexicalIndex, "save_changes", after=lambda *a: final.append(1) and False)
-    wrap(
-        qa.index.collection.FaissIndex, "save_changes", after=lambda i, folder, name: bool(final) and name == "vectors"
-    )
+    wrap(qa.index.lexical.BM25Index, "save_changes", after=lambda *a: final.append(1) and False)
+    wrap(embeddings.FaissIndex, "save_changes", after=lambda i, folder, name: bool(final) and name == "vectors")
 elif point == "manifest":
     write_text = Path.write_text
     def half(self, text, *args, **kwargs):
@@ -79,11 +77,11 @@ elif point == "manifest":
         return write_text(self, text, *args, **kwargs)
     Path.write_text = half
 elif point == "swap":
-    wrap(qa.index.collection, "_exchange", before=lambda *a: True)
+    wrap(qa.index.swap, "exchange", before=lambda *a: True)
 elif point == "swapped":
-    wrap(qa.index.collection, "_exchange", after=lambda *a: True)
+    wrap(qa.index.swap, "exchange", after=lambda *a: True)
 elif point == "between-renames":
-    qa.index.collection._exchange = lambda a, b: False
+    qa.index.swap.exchange = lambda a, b: False
     wrap(Path, "rename", after=lambda source, target: ".old-" in str(target))
 
 engine = Engine(Settings(data_dir=data))

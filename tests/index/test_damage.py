@@ -14,17 +14,9 @@ from qa.chat.service import ChatService
 from qa.cli import main
 from qa.engine import Engine
 from qa.errors import CollectionCorrupt
-from qa.index.collection import (
-    BM25_DIR,
-    DATABASE,
-    MANIFEST,
-    SENTENCE_VECTORS,
-    VECTORS,
-    Collection,
-    index_files,
-    read_manifest,
-)
+from qa.index.collection import Collection
 from qa.index.ingest import ingest
+from qa.index.manifest import BM25_DIR, DATABASE, MANIFEST, SENTENCE_VECTORS, VECTORS, index_files, read_manifest
 from qa.settings import ChunkSettings, Settings
 from qa.types import Article
 

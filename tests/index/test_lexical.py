@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import Stemmer
 
-from qa.index.lexical import LexicalIndex, Postings
+from qa.index.lexical import BM25Index, LexicalIndex
+from qa.index.postings import Postings
 
 
 def _index() -> LexicalIndex:
@@ -17,7 +18,7 @@ def _index() -> LexicalIndex:
         "The storm left a dark spit of sand along the coast.",
         "The harbour board approved the ferry timetable on Monday.",
     ]
-    return LexicalIndex.build(list(range(len(texts))), texts)
+    return BM25Index.build(list(range(len(texts))), texts)
 
 
 def test_a_typo_in_a_long_word_matches_the_indexed_spelling() -> None:
@@ -52,14 +53,14 @@ def test_background_rarity_follows_english_word_frequency() -> None:
 
 def test_background_keeps_a_paraphrase_from_sinking_a_small_collections_coverage() -> None:
     """One article: every word is "rare" to it, so the word it lacks ("propose") outweighed the ones it has."""
-    from qa.index.lexical import LexicalIndex
+    from qa.index.lexical import BM25Index
 
     passages = [
         "NATO chief says Russia should help build a missile shield with the alliance.",
         "Russia and NATO would jointly defend Europe, the NATO chief said.",
         "The alliance will decide on missile defence at its summit, NATO said of Russia.",
     ]
-    index = LexicalIndex.build([0, 1, 2], passages)
+    index = BM25Index.build([0, 1, 2], passages)
     question = "What did NATO propose to Russia?"
     plain = index.coverage(question, passages[0])
     blended = index.coverage(question, passages[0], background=200)
@@ -92,7 +93,7 @@ def _scores(index: LexicalIndex) -> dict[int, list[float]]:
 
 def test_scores_are_bm25s_lucene_scores() -> None:
     """The same numbers as bm25s (the library this replaced) on the same texts and query terms."""
-    index = LexicalIndex.build(list(range(len(NEWS))), NEWS)
+    index = BM25Index.build(list(range(len(NEWS))), NEWS)
     reference = bm25s.BM25()
     reference.index(bm25s.tokenize(NEWS, stopwords="en", stemmer=Stemmer.Stemmer("english"), show_progress=False))
     for query in QUERIES:
@@ -102,37 +103,37 @@ def test_scores_are_bm25s_lucene_scores() -> None:
 
 
 def test_segments_added_removed_saved_and_merged_score_as_one_index(tmp_path: Path) -> None:
-    index = LexicalIndex.build(list(range(4)), NEWS[:4])
+    index = BM25Index.build(list(range(4)), NEWS[:4])
     entry = index.save_changes(tmp_path)
     for start in (4, 6):  # two later ingests, each a segment, the second also dropping a passage
-        index = LexicalIndex.join([Postings.load(tmp_path / s) for s in entry["segments"]], None, entry["segments"])
+        index = BM25Index.join([Postings.load(tmp_path / s) for s in entry["segments"]], None, entry["segments"])
         if entry["removed"]:
             removed = np.load(tmp_path / entry["removed"])
-            index = LexicalIndex.join(
+            index = BM25Index.join(
                 [Postings.load(tmp_path / s) for s in entry["segments"]], removed, entry["segments"]
             )
         index.add([start, start + 1], NEWS[start : start + 2])
         if start == 6:
             index.remove([3])
         entry = index.save_changes(tmp_path)
-        LexicalIndex.tidy(tmp_path, entry)
+        BM25Index.tidy(tmp_path, entry)
     assert len(entry["segments"]) == 3 and entry["removed"] is not None
     assert {p.name for p in tmp_path.iterdir()} == {*entry["segments"], entry["removed"]}
     kept = [i for i in range(8) if i != 3]
-    whole = LexicalIndex.build(kept, [NEWS[i] for i in kept])
+    whole = BM25Index.build(kept, [NEWS[i] for i in kept])
     assert _scores(index) == _scores(whole)
     assert index.idf("bank") == pytest.approx(whole.idf("bank"))
 
     index.remove(list(range(5)))  # most of what is stored: the next save merges it into one segment
     merged = index.save_changes(tmp_path)
     assert len(merged["segments"]) == 1 and merged["removed"] is None
-    back = LexicalIndex.join([Postings.load(tmp_path / merged["segments"][0])], None, merged["segments"])
+    back = BM25Index.join([Postings.load(tmp_path / merged["segments"][0])], None, merged["segments"])
     rest = [5, 6, 7]
-    assert _scores(back) == _scores(LexicalIndex.build(rest, [NEWS[i] for i in rest]))
+    assert _scores(back) == _scores(BM25Index.build(rest, [NEWS[i] for i in rest]))
 
 
 def test_a_damaged_segment_is_a_clear_error(tmp_path: Path) -> None:
-    LexicalIndex.build([1], [NEWS[0]]).save_changes(tmp_path)
+    BM25Index.build([1], [NEWS[0]]).save_changes(tmp_path)
     (segment,) = tmp_path.glob("postings.*.npz")
     segment.write_bytes(segment.read_bytes()[:50])
     with pytest.raises(ValueError, match="not a readable BM25 segment"):

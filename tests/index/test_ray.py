@@ -39,8 +39,9 @@ def contents(
         db = collection.store._db
         chunks = db.execute("SELECT id, article_id, start, end FROM chunks ORDER BY id").fetchall()
         sentences = db.execute("SELECT id, article_id, start, end FROM sentences ORDER BY id").fetchall()
-        passages = {i: collection.vectors._index.reconstruct(i) for i, *_ in chunks}
-        sentence_vectors = {i: collection.sentence_vectors._index.reconstruct(i) for i, *_ in sentences}
+        passages = dict(zip([i for i, *_ in chunks], collection.vectors.vectors([i for i, *_ in chunks]), strict=True))
+        sentence_ids = [i for i, *_ in sentences]
+        sentence_vectors = dict(zip(sentence_ids, collection.sentence_vectors.vectors(sentence_ids), strict=True))
     finally:
         collection.close()
     return chunks, sentences, passages, sentence_vectors

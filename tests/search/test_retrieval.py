@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from embeddings import HashingEmbedder
-from qa.answer.model import RulesReader
+from qa.answer.rules import RulesReader
 from qa.errors import InvalidInput
 from qa.index.collection import Collection
 from qa.index.ingest import ingest

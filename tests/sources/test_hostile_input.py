@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from embeddings import HashingEmbedder
-from qa.answer.model import RulesReader
+from qa.answer.rules import RulesReader
 from qa.engine import Engine
 from qa.index.collection import Collection
 from qa.settings import Settings

@@ -97,8 +97,8 @@ def test_training_pairs_label_the_answer_sentence_and_its_cut_form() -> None:
 def test_span_targets_point_at_the_answers_word_pieces_or_cls() -> None:
     from tokenizers import Tokenizer
 
+    from embeddings.models import resolve_model
     from embeddings.pair_classifier import pair_encodings
-    from embeddings.sentence_transformer import resolve_model
     from training.answer_data import Pair
     from training.train_answer_model import span_targets
 
