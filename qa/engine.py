@@ -16,8 +16,9 @@ from qa.answer.base import Reader
 from qa.answer.model import ANSWER_MODEL, ModelReader
 from qa.answer.rules import RulesReader
 from qa.errors import CollectionNotFound, InvalidInput, NothingToIngest
+from qa.index.changes import IngestReport, Present, gone_articles, unchanged_report
 from qa.index.collection import Collection, open_store
-from qa.index.ingest import IngestReport, Present, Progress, gone_articles, ingest, unchanged_report
+from qa.index.ingest import Progress, ingest
 from qa.index.manifest import MANIFEST, read_manifest
 from qa.index.swap import remove_leftovers
 from qa.search.retrieval import Searcher

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from embeddings import DEFAULT_MODEL
+from embeddings.models import DEFAULT_MODEL
 
 Retriever = Literal["hybrid", "dense", "bm25"]
 ReaderName = Literal["model", "rules"]

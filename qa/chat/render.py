@@ -18,7 +18,7 @@ from qa.chat.formatting import citation_meta
 from qa.types import Answer, Chunk, Hit
 
 if TYPE_CHECKING:
-    from qa.index.ingest import IngestReport
+    from qa.index.changes import IngestReport
 
 NOT_FOUND = "Not found in these articles."
 STYLESHEET = Path(__file__).parents[1] / "app.css"

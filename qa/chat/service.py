@@ -18,8 +18,9 @@ from qa.chat.generation import GenerationFailed, LLMConfig, stream_answer
 from qa.chat.render import error_html, render_answer
 from qa.engine import SAMPLE_ARTICLES, SAMPLE_COLLECTION, Engine
 from qa.errors import InvalidInput, QAError
+from qa.index.changes import IngestReport
 from qa.index.collection import list_collections
-from qa.index.ingest import IngestReport, Progress
+from qa.index.ingest import Progress
 from qa.index.manifest import read_manifest
 from qa.types import Answer
 

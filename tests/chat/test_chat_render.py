@@ -15,7 +15,7 @@ from qa.chat.render import (
     searched_for_html,
     stats_html,
 )
-from qa.index.ingest import IngestReport
+from qa.index.changes import IngestReport
 from qa.types import Answer, Chunk, Hit, Skip
 
 # Tags the renderer itself writes; anything else in the output came from an article.
