@@ -221,8 +221,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--retriever", choices=["hybrid", "dense", "bm25"], help="default hybrid")
         p.add_argument(
             "--reader",
-            choices=["model", "rules"],
-            help="what picks the answer sentence and decides 'not found': the trained answer model (default) "
+            choices=["model", "rules", "passage"],
+            help="what picks the answer sentence and decides 'not found': the trained answer model (default), "
+            "the passage reader (reads each top passage whole; being trained, see docs/answer-model.md) "
             "or the older word-overlap rules, for comparison",
         )
         p.add_argument(

@@ -89,11 +89,23 @@ class Engine:
         reader = self._reader
         if reader is None:
             if search.reader not in self._readers:
-                self._readers[search.reader] = RulesReader() if search.reader == "rules" else self._model_reader()
+                self._readers[search.reader] = self._new_reader(search.reader)
             reader = self._readers[search.reader]
         return reader if search.min_score is None else reader.with_threshold(search.min_score)
 
-    def _model_reader(self) -> Reader:
+    def _new_reader(self, name: str) -> Reader:
+        if name == "rules":
+            return RulesReader()
+        if name == "passage":
+            from embeddings.span_reader import SpanReader
+            from qa.answer.passage import PASSAGE_MODEL, PassageReader
+
+            if not (PASSAGE_MODEL / "model.json").is_file():
+                raise InvalidInput(
+                    f"--reader passage needs a trained passage reader in {PASSAGE_MODEL}; "
+                    "train it with `python training/train_passage_reader.py`"
+                )
+            return PassageReader(SpanReader(PASSAGE_MODEL))
         return ModelReader(PairClassifier(ANSWER_MODEL, cache=self.settings.data_dir / MODEL_CACHE))
 
     def prepare_answer_model(self) -> None:

@@ -10,7 +10,7 @@ from typing import Literal
 from embeddings.models import DEFAULT_MODEL
 
 Retriever = Literal["hybrid", "dense", "bm25"]
-ReaderName = Literal["model", "rules"]
+ReaderName = Literal["model", "rules", "passage"]
 DATA_DIR_ENV = "ARTICLE_QA_HOME"
 
 

@@ -1,0 +1,136 @@
+"""An extractive reader in the standard layout (``BertForQuestionAnswering``): question and passage in,
+start and end logits over the passage's word pieces out, [CLS] standing for "no answer here".
+
+Stored as the answer model is: the tensors training changed, in fp16, on top of a base model that is
+already installed (the word-piece embeddings were frozen, so they come from the base). Questions run
+it in NumPy (embeddings/numpy_bert.py), without torch.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from embeddings.models import resolve_model
+from embeddings.numpy_bert import Array, NumpyBert, batch_arrays
+from embeddings.pair_classifier import CARD, WEIGHTS
+from embeddings.token_embedder import local_model
+
+FROZEN = ("bert.embeddings.word_embeddings.weight",)
+# The longest answer, in word pieces, a reader will point to.
+MAX_ANSWER_TOKENS = 40
+
+
+def base_qa_network(base: str, *, threads: int | None = None) -> tuple[Any, Any, Path]:
+    """A ``BertForQuestionAnswering`` initialised from ``base`` (its span head new), its fast tokenizer
+    (transformers') and the base folder. Needs torch: for training."""
+    import torch
+    from safetensors.torch import load_file
+    from transformers import AutoTokenizer, BertConfig, BertForQuestionAnswering
+
+    if threads is not None:
+        torch.set_num_threads(threads)
+    location, _ = resolve_model(base)
+    folder = Path(location)
+    if not (folder / "config.json").is_file():
+        raise FileNotFoundError(f"base model {base!r} is not a local folder with config.json ({folder})")
+    network = BertForQuestionAnswering(BertConfig.from_pretrained(str(folder)))
+    state = {f"bert.{k}": v for k, v in load_file(str(folder / "model.safetensors")).items()}
+    missing, _ = network.load_state_dict(state, strict=False)
+    if [k for k in missing if not k.startswith("qa_outputs.")]:
+        raise ValueError(f"base model {base!r} lacks {[k for k in missing if not k.startswith('qa_outputs.')][:3]}")
+    return network, AutoTokenizer.from_pretrained(str(folder)), folder
+
+
+def save_reader(network: Any, folder: Path, card: dict[str, Any]) -> Path:
+    """Write the trained tensors (all but the frozen ones) in fp16 and the model card beside them."""
+    from safetensors.torch import save_file
+
+    folder.mkdir(parents=True, exist_ok=True)
+    tensors = {
+        k: v.detach().to("cpu").half().contiguous()
+        for k, v in network.state_dict().items()
+        if k not in FROZEN and v.is_floating_point()
+    }
+    save_file(tensors, str(folder / WEIGHTS))
+    (folder / CARD).write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    return folder / WEIGHTS
+
+
+@dataclass(frozen=True)
+class Span:
+    """The reader's best answer in one passage: character offsets into the passage, its score
+    (start logit + end logit), and the no-answer score ([CLS]'s start + end logits)."""
+
+    start: int
+    end: int
+    score: float
+    null: float
+
+    @property
+    def margin(self) -> float:
+        """How much likelier the span is than "no answer here", in log-odds."""
+        return self.score - self.null
+
+
+class SpanReader:
+    """A trained passage reader (a folder with ``model.json`` and ``weights.safetensors``), run in NumPy."""
+
+    def __init__(self, folder: Path | str) -> None:
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        folder = Path(folder)
+        try:
+            self.card: dict[str, Any] = json.loads((folder / CARD).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise FileNotFoundError(f"{folder / CARD}: cannot read the passage reader's card ({error})") from error
+        base, _, shape, _ = local_model(str(self.card["base_model"]))
+        tensors = {k.removeprefix("bert."): v for k, v in load_file(str(folder / WEIGHTS)).items()}
+        for name, value in load_file(str(base / "model.safetensors")).items():
+            tensors.setdefault(name, value)
+        head = (tensors.pop("qa_outputs.weight"), tensors.pop("qa_outputs.bias"))
+        self._bert = NumpyBert(tensors, shape)
+        self._head = (np.ascontiguousarray(head[0].astype(np.float32).T), head[1].astype(np.float32))
+        self._tokenizer = Tokenizer.from_file(str(base / "tokenizer.json"))
+        self._tokenizer.enable_truncation(max_length=int(self.card.get("max_length", 384)), strategy="only_second")
+        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self.name = str(self.card.get("name", folder.name))
+
+    def logits(self, question: str, passages: list[str]) -> tuple[Array, Array, list[Any]]:
+        """Start and end logits, shape ``(len(passages), tokens)``, and each pair's encoding."""
+        encodings = list(self._tokenizer.encode_batch([(question, p) for p in passages]))
+        ids, types, mask = batch_arrays(encodings)
+        out = self._bert.hidden_states(ids, types, mask) @ self._head[0] + self._head[1]
+        return out[..., 0], out[..., 1], encodings
+
+    def read(self, question: str, passages: list[str]) -> list[Span | None]:
+        """The best span of each passage (None where the passage's text was cut off entirely)."""
+        if not passages:
+            return []
+        starts, ends, encodings = self.logits(question, passages)
+        return [best_span(s, e, enc) for s, e, enc in zip(starts, ends, encodings, strict=True)]
+
+
+def best_span(starts: Array, ends: Array, encoding: Any) -> Span | None:
+    """The passage span with the highest start + end logit (start <= end, at most MAX_ANSWER_TOKENS)."""
+    tokens = [i for i, s in enumerate(encoding.sequence_ids) if s == 1]
+    if not tokens:
+        return None
+    first, last = tokens[0], tokens[-1] + 1
+    start_logits, end_logits = starts[first:last], ends[first:last]
+    # Every (start, end) pair at once: end - start in [0, MAX_ANSWER_TOKENS).
+    scores = start_logits[:, None] + end_logits[None, :]
+    size = len(start_logits)
+    offsets = np.arange(size)
+    allowed = (offsets[None, :] >= offsets[:, None]) & (offsets[None, :] - offsets[:, None] < MAX_ANSWER_TOKENS)
+    scores = np.where(allowed, scores, -np.inf)
+    flat = int(np.argmax(scores))
+    i, j = divmod(flat, size)
+    char_start = encoding.offsets[first + i][0]
+    char_end = encoding.offsets[first + j][1]
+    return Span(int(char_start), int(char_end), float(scores[i, j]), float(starts[0] + ends[0]))
