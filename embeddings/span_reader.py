@@ -3,12 +3,14 @@ start and end logits over the passage's word pieces out, [CLS] standing for "no 
 
 Stored as the answer model is: the tensors training changed, in fp16, on top of a base model that is
 already installed (the word-piece embeddings were frozen, so they come from the base). Questions run
-it in NumPy (embeddings/numpy_bert.py), without torch.
+its int8 ONNX export on ONNX Runtime (made once, with torch, into a cache folder), else NumPy
+(embeddings/numpy_bert.py); neither imports torch.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,8 +19,11 @@ import numpy as np
 
 from embeddings.models import resolve_model
 from embeddings.numpy_bert import Array, NumpyBert, batch_arrays
-from embeddings.pair_classifier import CARD, WEIGHTS
+from embeddings.onnx_export import EXPORT_VERSION, export_module, quantise_int8, session
+from embeddings.pair_classifier import CARD, WEIGHTS, file_sha256
 from embeddings.token_embedder import local_model
+
+logger = logging.getLogger(__name__)
 
 FROZEN = ("bert.embeddings.word_embeddings.weight",)
 # The longest answer, in word pieces, a reader will point to.
@@ -61,6 +66,33 @@ def save_reader(network: Any, folder: Path, card: dict[str, Any]) -> Path:
     return folder / WEIGHTS
 
 
+def trained_reader(folder: Path) -> Any:
+    """The passage reader in ``folder`` as a torch network (base model plus the trained tensors), in eval mode."""
+    from safetensors.torch import load_file
+
+    card = json.loads((folder / CARD).read_text(encoding="utf-8"))
+    network, _, _ = base_qa_network(card["base_model"])
+    network.load_state_dict({k: v.float() for k, v in load_file(str(folder / WEIGHTS)).items()}, strict=False)
+    return network.eval()
+
+
+def exported_reader(folder: Path, cache: Path) -> Path:
+    """Where the int8 ONNX form of the passage reader in ``folder`` is cached: named by its weights and base."""
+    card = json.loads((folder / CARD).read_text(encoding="utf-8"))
+    weights = file_sha256(folder / WEIGHTS)[:12]
+    base = str(card.get("base_sha256", "base"))[:12]
+    return cache / f"{card.get('name', 'passage')}-{weights}-{base}.v{EXPORT_VERSION}.int8.onnx"
+
+
+def export_reader(folder: Path | str, cache: Path) -> Path:
+    """Export the passage reader to ONNX in ``cache``, int8 (once; needs torch)."""
+    folder = Path(folder)
+    target = exported_reader(folder, cache)
+    if not target.is_file():
+        export_module(trained_reader(folder), target, ("start_logits", "end_logits"), quantise_int8)
+    return target
+
+
 @dataclass(frozen=True)
 class Span:
     """The reader's best answer in one passage: character offsets into the passage, its score
@@ -80,8 +112,7 @@ class Span:
 class SpanReader:
     """A trained passage reader (a folder with ``model.json`` and ``weights.safetensors``), run in NumPy."""
 
-    def __init__(self, folder: Path | str) -> None:
-        from safetensors.numpy import load_file
+    def __init__(self, folder: Path | str, *, cache: Path | None = None) -> None:
         from tokenizers import Tokenizer
 
         folder = Path(folder)
@@ -90,21 +121,38 @@ class SpanReader:
         except (OSError, ValueError) as error:
             raise FileNotFoundError(f"{folder / CARD}: cannot read the passage reader's card ({error})") from error
         base, _, shape, _ = local_model(str(self.card["base_model"]))
+        self._session: Any = None
+        exported = exported_reader(folder, cache) if cache is not None else None
+        if exported is not None and exported.is_file():
+            try:
+                self._session = session(exported, spin=False)
+            except Exception as error:  # a damaged cache file or no onnxruntime: NumPy does the same sums
+                logger.warning("passage reader: cannot use %s (%s); running it in NumPy", exported, error)
+        self.backend = "onnxruntime" if self._session is not None else "numpy"
+        if self._session is None:
+            self._load_numpy(folder, base, shape)
+        self._tokenizer = Tokenizer.from_file(str(base / "tokenizer.json"))
+        self._tokenizer.enable_truncation(max_length=int(self.card.get("max_length", 384)), strategy="only_second")
+        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self.name = str(self.card.get("name", folder.name))
+
+    def _load_numpy(self, folder: Path, base: Path, shape: Any) -> None:
+        from safetensors.numpy import load_file
+
         tensors = {k.removeprefix("bert."): v for k, v in load_file(str(folder / WEIGHTS)).items()}
         for name, value in load_file(str(base / "model.safetensors")).items():
             tensors.setdefault(name, value)
         head = (tensors.pop("qa_outputs.weight"), tensors.pop("qa_outputs.bias"))
         self._bert = NumpyBert(tensors, shape)
         self._head = (np.ascontiguousarray(head[0].astype(np.float32).T), head[1].astype(np.float32))
-        self._tokenizer = Tokenizer.from_file(str(base / "tokenizer.json"))
-        self._tokenizer.enable_truncation(max_length=int(self.card.get("max_length", 384)), strategy="only_second")
-        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-        self.name = str(self.card.get("name", folder.name))
 
     def logits(self, question: str, passages: list[str]) -> tuple[Array, Array, list[Any]]:
         """Start and end logits, shape ``(len(passages), tokens)``, and each pair's encoding."""
         encodings = list(self._tokenizer.encode_batch([(question, p) for p in passages]))
         ids, types, mask = batch_arrays(encodings)
+        if self._session is not None:
+            starts, ends = self._session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})
+            return np.asarray(starts, np.float32), np.asarray(ends, np.float32), encodings
         out = self._bert.hidden_states(ids, types, mask) @ self._head[0] + self._head[1]
         return out[..., 0], out[..., 1], encodings
 

@@ -97,7 +97,7 @@ class Engine:
         if name == "rules":
             return RulesReader()
         if name == "passage":
-            from embeddings.span_reader import SpanReader
+            from embeddings.span_reader import SpanReader, export_reader
             from qa.answer.passage import PASSAGE_MODEL, PassageReader
 
             if not (PASSAGE_MODEL / "model.json").is_file():
@@ -105,7 +105,12 @@ class Engine:
                     f"--reader passage needs a trained passage reader in {PASSAGE_MODEL}; "
                     "train it with `python training/train_passage_reader.py`"
                 )
-            return PassageReader(SpanReader(PASSAGE_MODEL))
+            cache = self.settings.data_dir / MODEL_CACHE
+            try:
+                export_reader(PASSAGE_MODEL, cache)  # once: int8 on ONNX Runtime, several times NumPy's speed
+            except Exception as error:  # questions still work, in NumPy
+                logger.warning("could not export the passage reader for ONNX Runtime (%s); it runs in NumPy", error)
+            return PassageReader(SpanReader(PASSAGE_MODEL, cache=cache))
         return ModelReader(PairClassifier(ANSWER_MODEL, cache=self.settings.data_dir / MODEL_CACHE))
 
     def prepare_answer_model(self) -> None:

@@ -256,7 +256,8 @@ def evaluate(
                 words_shown += 1
             refused += not answer.found
             if details is not None:
-                details.append(_detail(question.text, True, answer, rank, correct))
+                f1 = words_f1(answer.words, question.answers) if answer.words is not None else 0.0
+                details.append(_detail(question.text, True, answer, rank, correct, f1))
             if progress and number % 250 == 0:
                 print(f"  {number}/{len(answerable)} questions", file=sys.stderr)
         refused_unanswerable = 0
@@ -293,7 +294,9 @@ def evaluate(
     }
 
 
-def _detail(question: str, answerable: bool, answer: Answer, rank: int | None, correct: bool) -> dict[str, Any]:
+def _detail(
+    question: str, answerable: bool, answer: Answer, rank: int | None, correct: bool, f1: float = 0.0
+) -> dict[str, Any]:
     top = answer.passages[0] if answer.passages else None
     return {
         "question": question,
@@ -305,6 +308,8 @@ def _detail(question: str, answerable: bool, answer: Answer, rank: int | None, c
         "top_dense": top.dense_score if top else None,
         "top_score": top.score if top else None,
         "sentence": answer.sentence,
+        "words": answer.words,
+        "words_f1": round(f1, 4),
     }
 
 

@@ -29,7 +29,7 @@ from calibrate_answer_model import OFF_TOPIC_EVERY, platt  # noqa: E402
 from train_passage_reader import HELD_OUT, SQUAD2  # noqa: E402
 
 from embeddings.pair_classifier import CARD  # noqa: E402
-from embeddings.span_reader import SpanReader  # noqa: E402
+from embeddings.span_reader import SpanReader, export_reader  # noqa: E402
 from qa.answer.passage import PassageReader, sentence_holding  # noqa: E402
 from qa.engine import Engine  # noqa: E402
 from qa.evaluation import load_question_file  # noqa: E402
@@ -79,9 +79,12 @@ def main(argv: list[str] | None = None) -> int:
     if not args.squad2.is_file():
         print(f"error: {args.squad2} not found; the calibration data lives in ../shared/data", file=sys.stderr)
         return 2
-    spans = SpanReader(args.model)
-    spans.card.pop("calibration", None)
-    asked = held_out(args.squad2, PassageReader(spans, min_score=0.0))
+    with tempfile.TemporaryDirectory(prefix="article-qa-export-") as cache:
+        # The form questions use: int8 on ONNX Runtime.
+        export_reader(args.model, Path(cache))
+        spans = SpanReader(args.model, cache=Path(cache))
+        spans.card.pop("calibration", None)
+        asked = held_out(args.squad2, PassageReader(spans, min_score=0.0))
     kinds = np.array([k for k, _, _ in asked])
     margins = np.array([m for _, m, _ in asked], dtype=np.float64)
     right = np.array([r for _, _, r in asked], dtype=np.float64)

@@ -12,7 +12,15 @@ import numpy as np
 import pytest
 
 from embeddings import DEFAULT_MODEL
-from embeddings.span_reader import MAX_ANSWER_TOKENS, Span, SpanReader, base_qa_network, best_span, save_reader
+from embeddings.span_reader import (
+    MAX_ANSWER_TOKENS,
+    Span,
+    SpanReader,
+    base_qa_network,
+    best_span,
+    export_reader,
+    save_reader,
+)
 from qa.answer.passage import PassageReader
 from tests.answer.test_reading import read, searcher  # noqa: F401  (the fixture)
 
@@ -49,6 +57,17 @@ def test_numpy_reader_gives_torch_logits(tmp_path: Path) -> None:
     assert np.abs(ends[real] - out.end_logits.numpy()[real]).max() < 5e-3
     spans = reader.read(question, passages)
     assert all(s is not None and 0 <= s.start < s.end <= len(p) for s, p in zip(spans, passages, strict=True))
+
+    # Its int8 export, as questions run it: made once into the cache, then read from there, close to NumPy.
+    exported = export_reader(tmp_path, tmp_path / "cache")
+    assert exported.is_file() and export_reader(tmp_path, tmp_path / "cache") == exported
+    quick = SpanReader(tmp_path, cache=tmp_path / "cache")
+    assert quick.backend == "onnxruntime" and reader.backend == "numpy"
+    int8_starts, int8_ends, _ = quick.logits(question, passages)
+    # A random head spreads logits over about 20; int8 moves them by a few tenths, not their order.
+    for int8, full in ((int8_starts, starts), (int8_ends, ends)):
+        assert np.corrcoef(int8[real], full[real])[0, 1] > 0.98
+        assert np.median(np.abs(int8[real] - full[real])) < 0.5
 
 
 def _encoding(passage_tokens: int) -> Any:

@@ -1,0 +1,68 @@
+"""Readers side by side: answer sentence, answering words and refusal of each reader on each question set.
+
+Usage: python benchmarks/readers.py [--readers model passage] [--sets BBC "BBC typed" ...] [--shared ../shared]
+
+Each set is asked once per reader with the threshold off; from the answers it prints, at the
+reader's own calibrated threshold, the share of answerable questions whose shown sentence holds a
+gold answer, the answering words' token F1 (0 where refused or none shown) and the share refused;
+then, at the set's false-refusal budget (5 % of the answerable questions for the BBC sets, 10 %
+for QuAIL and the held-out SQuAD 2.0 articles), the share of unanswerable questions refused; and
+the median and 95th-percentile time of a whole answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from refusal import question_sets, refused, threshold_for
+
+from qa.engine import Engine
+from qa.evaluation import evaluate
+from qa.settings import SearchSettings, Settings, default_data_dir
+
+BUDGETS = {"dev-24": 0.05, "BBC": 0.05, "BBC typed": 0.05, "QuAIL news": 0.10, "SQuAD2 out": 0.10}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", default=str(Path(__file__).resolve().parents[1].parent / "shared"))
+    parser.add_argument("--readers", nargs="+", default=["model", "passage"], choices=["model", "rules", "passage"])
+    parser.add_argument("--sets", nargs="+", default=["BBC", "BBC typed", "QuAIL news", "SQuAD2 out"])
+    args = parser.parse_args()
+    print(f"{'set':<11} {'reader':<36} {'sentence':>8} {'words F1':>8} {'refused':>8} {'unanswerable refused':>26}  ms")
+    for name, path, extra in question_sets(Path(args.shared)):
+        if name not in args.sets:
+            continue
+        if not path.exists():
+            print(f"{name:<11} skipped: {path} not found")
+            continue
+        for reader in args.readers:
+            search = replace(SearchSettings(), reader=reader)
+            chosen = Engine(Settings(data_dir=default_data_dir(), search=search)).reader()
+            settings = Settings(data_dir=default_data_dir(), search=replace(search, min_score=0.0))
+            details: list[dict[str, Any]] = []
+            started = time.perf_counter()
+            report = evaluate(path, settings, progress=False, details=details, **extra)
+            answerable = [d for d in details if d["answerable"]]
+            shown = [d for d in answerable if d["confidence"] >= chosen.min_score]
+            sentence = sum(d["sentence_correct"] for d in shown) / len(answerable)
+            words = sum(d["words_f1"] for d in shown) / len(answerable)
+            budget = BUDGETS.get(name, 0.05)
+            at = threshold_for(details, budget)
+            unanswerable = sum(not d["answerable"] for d in details)
+            label = f"{report['reader']['name']} v{report['reader']['version']}"
+            seconds = time.perf_counter() - started
+            print(
+                f"{name:<11} {label:<36} {sentence:>8.3f} {words:>8.3f} {1 - len(shown) / len(answerable):>8.1%} "
+                f"{refused(details, at, False):>8.1%} of {unanswerable:<3} at {refused(details, at, True):>5.1%} "
+                f"{report['latency_ms_median']:>5.0f}/{report['latency_ms_p95']:<4.0f} ({seconds:.0f} s)",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
