@@ -1,6 +1,6 @@
 """Refusal trade-off: how many unanswerable questions are refused for how many answerable ones.
 
-Usage: python benchmarks/refusal.py [--shared ../shared] [--limit N] [--reader model|rules]
+Usage: python benchmarks/refusal.py [--shared ../shared] [--limit N] [--reader model|rules|passage]
 
 Asks each question set (dev-24 with benchmarks/data/dev24_unanswerable.json, the BBC set in
 benchmarks/data/bbc_questions.json, the typed questions over the other BBC folders in
@@ -68,7 +68,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", default=str(Path(__file__).resolve().parents[1].parent / "shared"))
     parser.add_argument("--limit", type=int, help="answerable questions per set, spread evenly")
-    parser.add_argument("--reader", choices=["model", "rules"], default="model")
+    parser.add_argument("--reader", choices=["model", "rules", "passage"], default="model")
     args = parser.parse_args()
     search = replace(SearchSettings(), reader=args.reader)
     default = Engine(Settings(data_dir=default_data_dir(), search=search)).reader().min_score
