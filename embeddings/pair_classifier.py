@@ -130,7 +130,8 @@ def trained_network(folder: Path) -> Any:
 
 
 def exported_path(folder: Path, cache: Path) -> Path:
-    """Where the ONNX form of the answer model in ``folder`` is cached: named by its weights and base."""
+    """Where the ONNX form of the trained model in ``folder`` (the answer model, the passage reader) is
+    cached: named by its card's name, its weights and its base."""
     card = json.loads((folder / CARD).read_text(encoding="utf-8"))
     weights = file_sha256(folder / WEIGHTS)[:12]
     base = str(card.get("base_sha256", "base"))[:12]

@@ -19,13 +19,12 @@ import numpy as np
 
 from embeddings.models import resolve_model
 from embeddings.numpy_bert import Array, NumpyBert, batch_arrays
-from embeddings.onnx_export import EXPORT_VERSION, export_module, quantise_int8, session
-from embeddings.pair_classifier import CARD, WEIGHTS, file_sha256
+from embeddings.onnx_export import export_module, quantise_int8, session
+from embeddings.pair_classifier import CARD, WEIGHTS, exported_path
 from embeddings.token_embedder import local_model
 
 logger = logging.getLogger(__name__)
 
-FROZEN = ("bert.embeddings.word_embeddings.weight",)
 # The longest answer, in word pieces, a reader will point to.
 MAX_ANSWER_TOKENS = 40
 
@@ -51,21 +50,6 @@ def base_qa_network(base: str, *, threads: int | None = None) -> tuple[Any, Any,
     return network, AutoTokenizer.from_pretrained(str(folder)), folder
 
 
-def save_reader(network: Any, folder: Path, card: dict[str, Any]) -> Path:
-    """Write the trained tensors (all but the frozen ones) in fp16 and the model card beside them."""
-    from safetensors.torch import save_file
-
-    folder.mkdir(parents=True, exist_ok=True)
-    tensors = {
-        k: v.detach().to("cpu").half().contiguous()
-        for k, v in network.state_dict().items()
-        if k not in FROZEN and v.is_floating_point()
-    }
-    save_file(tensors, str(folder / WEIGHTS))
-    (folder / CARD).write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
-    return folder / WEIGHTS
-
-
 def trained_reader(folder: Path) -> Any:
     """The passage reader in ``folder`` as a torch network (base model plus the trained tensors), in eval mode."""
     from safetensors.torch import load_file
@@ -76,18 +60,10 @@ def trained_reader(folder: Path) -> Any:
     return network.eval()
 
 
-def exported_reader(folder: Path, cache: Path) -> Path:
-    """Where the int8 ONNX form of the passage reader in ``folder`` is cached: named by its weights and base."""
-    card = json.loads((folder / CARD).read_text(encoding="utf-8"))
-    weights = file_sha256(folder / WEIGHTS)[:12]
-    base = str(card.get("base_sha256", "base"))[:12]
-    return cache / f"{card.get('name', 'passage')}-{weights}-{base}.v{EXPORT_VERSION}.int8.onnx"
-
-
 def export_reader(folder: Path | str, cache: Path) -> Path:
     """Export the passage reader to ONNX in ``cache``, int8 (once; needs torch)."""
     folder = Path(folder)
-    target = exported_reader(folder, cache)
+    target = exported_path(folder, cache)
     if not target.is_file():
         export_module(trained_reader(folder), target, ("start_logits", "end_logits"), quantise_int8)
     return target
@@ -122,7 +98,7 @@ class SpanReader:
             raise FileNotFoundError(f"{folder / CARD}: cannot read the passage reader's card ({error})") from error
         base, _, shape, _ = local_model(str(self.card["base_model"]))
         self._session: Any = None
-        exported = exported_reader(folder, cache) if cache is not None else None
+        exported = exported_path(folder, cache) if cache is not None else None
         if exported is not None and exported.is_file():
             try:
                 self._session = session(exported, spin=False)

@@ -25,6 +25,7 @@ import json
 import math
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +40,7 @@ from embeddings import PairClassifier  # noqa: E402
 from embeddings.pair_classifier import CARD, export_answer_model  # noqa: E402
 from qa.answer.model import ModelReader, Scored  # noqa: E402
 from qa.engine import Engine  # noqa: E402
-from qa.evaluation import load_question_file  # noqa: E402
+from qa.evaluation import QuestionSet, load_question_file  # noqa: E402
 from qa.index.ingest import ingest  # noqa: E402
 from qa.index.lexical import BACKGROUND_PASSAGES  # noqa: E402
 from qa.settings import ChunkSettings, SearchSettings, Settings  # noqa: E402
@@ -86,19 +87,29 @@ def platt(scores: np.ndarray, labels: np.ndarray, steps: int = 200) -> tuple[flo
 Asked = tuple[str, tuple[str, ...], list[Scored], list[float]]
 
 
-def held_out_questions(squad2: Path, scorer: PairClassifier) -> list[Asked]:
-    """(kind, gold answers, scored shortlist, support of each shortlisted sentence) per question asked.
+ToAsk = list[tuple[str, tuple[str, ...], str]]
 
-    The kind is "answerable", "near miss" (SQuAD 2.0's unanswerable) or "off topic" (another article's).
-    """
-    questions = load_question_file(squad2, HELD_OUT)
-    others = {str(a["title"]) for a in json.loads(squad2.read_text(encoding="utf-8"))["data"]} - set(HELD_OUT)
+
+def questions_to_ask(squad2: Path, held_out: Sequence[str]) -> tuple[QuestionSet, ToAsk]:
+    """The held-out articles' questions, and what to ask of them: (question, gold answers, kind) for their
+    answerable questions, their near misses, and every OFF_TOPIC_EVERY-th question of the other articles."""
+    questions = load_question_file(squad2, held_out)
+    others = {str(a["title"]) for a in json.loads(squad2.read_text(encoding="utf-8"))["data"]} - set(held_out)
     elsewhere = load_question_file(squad2, sorted(others)).answerable[::OFF_TOPIC_EVERY]
     asked = (
         [(q.text, q.answers, "answerable") for q in questions.answerable]
         + [(t, (), "near miss") for t in questions.unanswerable]
         + [(q.text, (), "off topic") for q in elsewhere]
     )
+    return questions, asked
+
+
+def held_out_questions(squad2: Path, scorer: PairClassifier) -> list[Asked]:
+    """(kind, gold answers, scored shortlist, support of each shortlisted sentence) per question asked.
+
+    The kind is "answerable", "near miss" (SQuAD 2.0's unanswerable) or "off topic" (another article's).
+    """
+    questions, asked = questions_to_ask(squad2, HELD_OUT)
     reader = ModelReader(scorer, min_score=0.0)
     out = []
     with tempfile.TemporaryDirectory(prefix="article-qa-calibrate-") as scratch:

@@ -25,14 +25,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "training"))
 
-from calibrate_answer_model import OFF_TOPIC_EVERY, platt  # noqa: E402
+from calibrate_answer_model import platt, questions_to_ask  # noqa: E402
 from train_passage_reader import HELD_OUT, SQUAD2  # noqa: E402
 
 from embeddings.pair_classifier import CARD  # noqa: E402
 from embeddings.span_reader import SpanReader, export_reader  # noqa: E402
 from qa.answer.passage import PassageReader, sentence_holding  # noqa: E402
 from qa.engine import Engine  # noqa: E402
-from qa.evaluation import load_question_file  # noqa: E402
 from qa.index.ingest import ingest  # noqa: E402
 from qa.settings import ChunkSettings, SearchSettings, Settings  # noqa: E402
 
@@ -41,14 +40,7 @@ BUDGET = 0.05
 
 def held_out(squad2: Path, reader: PassageReader) -> list[tuple[str, float, bool]]:
     """(kind, margin of the best span, whether its sentence holds a gold answer) per question asked."""
-    questions = load_question_file(squad2, sorted(HELD_OUT))
-    others = {str(a["title"]) for a in json.loads(squad2.read_text(encoding="utf-8"))["data"]} - HELD_OUT
-    elsewhere = load_question_file(squad2, sorted(others)).answerable[::OFF_TOPIC_EVERY]
-    asked = (
-        [(q.text, q.answers, "answerable") for q in questions.answerable]
-        + [(t, (), "near miss") for t in questions.unanswerable]
-        + [(q.text, (), "off topic") for q in elsewhere]
-    )
+    questions, asked = questions_to_ask(squad2, sorted(HELD_OUT))
     out = []
     with tempfile.TemporaryDirectory(prefix="article-qa-calibrate-") as scratch:
         settings = Settings(data_dir=Path(scratch), search=SearchSettings(min_score=0.0))

@@ -14,22 +14,13 @@ SQuAD 2.0's unanswerable questions over their own paragraph are marked "none" to
 
 from __future__ import annotations
 
-import json
 import random
-import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from qa.language.sentences import split_sentences
+from answer_data import _words  # the same content words the answer model's pairs are chosen by
 
-_WORD = re.compile(r"[a-z0-9]+")
-_STOP = frozenset(
-    """
-the a an of in on at to for from by with and or is are was were be been what which who whom whose
-when where why how did does do that this these those it its as than into has have had not
-    """.split()  # noqa: SIM905
-)
+from qa.language.sentences import split_sentences
 
 
 @dataclass(frozen=True)
@@ -41,14 +32,6 @@ class PassageExample:
     answer_start: int | None = None
     answer: str = ""
     kind: str = "own"
-
-
-def _words(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text.casefold()) if w not in _STOP}
-
-
-def load_articles(path: Path) -> list[dict[str, Any]]:
-    return list(json.loads(path.read_text(encoding="utf-8"))["data"])
 
 
 def _cut_sentence(context: str, start: int, end: int) -> str | None:

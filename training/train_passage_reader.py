@@ -25,11 +25,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "training"))
 
-from passage_data import PassageExample, load_articles, passage_examples  # noqa: E402
+from answer_data import load_articles  # noqa: E402
+from passage_data import PassageExample, passage_examples  # noqa: E402
 
 from embeddings import DEFAULT_MODEL  # noqa: E402
-from embeddings.pair_classifier import file_sha256  # noqa: E402
-from embeddings.span_reader import FROZEN, base_qa_network, save_reader  # noqa: E402
+from embeddings.pair_classifier import FROZEN, file_sha256, save_trained  # noqa: E402
+from embeddings.span_reader import base_qa_network  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 SQUAD2 = SHARED / "squad_v2" / "squad2-dev24-articles.json"
@@ -175,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         },
     }
     network.eval()
-    save_reader(network, args.out, card)
+    save_trained(network, args.out, card)
     print(json.dumps(card["training"]), flush=True)
     return 0
 

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from embeddings import DEFAULT_MODEL
+from embeddings.pair_classifier import save_trained
 from embeddings.span_reader import (
     MAX_ANSWER_TOKENS,
     Span,
@@ -19,7 +20,6 @@ from embeddings.span_reader import (
     base_qa_network,
     best_span,
     export_reader,
-    save_reader,
 )
 from qa.answer.passage import PassageReader
 from tests.answer.test_reading import read, searcher  # noqa: F401  (the fixture)
@@ -36,7 +36,7 @@ def test_numpy_reader_gives_torch_logits(tmp_path: Path) -> None:
     with torch.no_grad():
         network.qa_outputs.weight.normal_(0, 0.5)
         network.qa_outputs.bias.normal_(0, 0.5)
-    save_reader(network, tmp_path, {"name": "random", "version": "0", "base_model": DEFAULT_MODEL, "max_length": 384})
+    save_trained(network, tmp_path, {"name": "random", "version": "0", "base_model": DEFAULT_MODEL, "max_length": 384})
     reader = SpanReader(tmp_path)
     question = "What did NATO propose to Russia?"
     passages = ["NATO proposed a shared missile shield to Russia on Tuesday.", "Rain is expected in the north."]
