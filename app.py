@@ -22,7 +22,7 @@ from qa.chat.service import MAX_UPLOAD_MB, ChatService
 from qa.chat.serving import add_app_options, exposure_warnings, local_url
 from qa.engine import SAMPLE_COLLECTION, Engine
 from qa.errors import QAError
-from qa.settings import Settings, default_data_dir
+from qa.settings import SearchSettings, Settings, default_data_dir, model_choices
 from qa.sources.files import SUPPORTED_SUFFIXES
 from qa.terminal import configure_logging, terminal_progress
 
@@ -203,7 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         llm = llm_config(args.llm_base_url, args.llm_model, args.llm_api_key, os.environ)
         data_dir = Path(args.data_dir).expanduser() if args.data_dir else default_data_dir()
-        service = ChatService(Engine(Settings(data_dir=data_dir)), llm)
+        search = SearchSettings(**model_choices(args.reader_model, args.reranker, os.environ))
+        service = ChatService(Engine(Settings(data_dir=data_dir, search=search)), llm)
         built = service.ensure_samples(terminal_progress(f"building the sample collection in {data_dir}"))
         if built is not None:
             print(built.summary(), file=sys.stderr)
@@ -211,6 +212,9 @@ def main(argv: list[str] | None = None) -> int:
         selected = args.collection or (SAMPLE_COLLECTION if SAMPLE_COLLECTION in names else names[0])
         print(f"loading the model and collection '{selected}' ...", file=sys.stderr)
         service.engine.prepare_answer_model()
+        # A --reader-model or --reranker that cannot load says so now, not at the first question.
+        service.engine.reader()
+        service.engine.scorer()
         service.load(selected)
     except QAError as error:
         if args.debug:

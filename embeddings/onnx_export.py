@@ -18,9 +18,11 @@ INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 EXPORT_VERSION = 3
 
 
-def export_module(model: Any, target: Path, output: str | tuple[str, ...], transform: Any = None) -> None:
+def export_module(
+    model: Any, target: Path, output: str | tuple[str, ...], transform: Any = None, *, inputs: tuple[str, ...] = INPUTS
+) -> None:
     """Write a transformers ``model``'s ``output`` (e.g. ``"logits"``, or several names) as ONNX to ``target``,
-    any batch and length.
+    any batch and length, taking ``inputs`` (a model without token types, DistilBERT, takes only the first two).
 
     ``transform(source, destination)``, when given, rewrites the exported file (e.g. quantises it)
     before it takes ``target``'s name; a crash leaves either no file or a whole one.
@@ -39,13 +41,13 @@ def export_module(model: Any, target: Path, output: str | tuple[str, ...], trans
             super().__init__()
             self.model = model
 
-        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-            out = self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+        def forward(self, *given: Any) -> Any:
+            out = self.model(**dict(zip(inputs, given, strict=True)))
             found = tuple(getattr(out, name) for name in outputs)
             return found[0] if len(found) == 1 else found
 
     module = Output()
-    example = tuple(torch.ones((2, 8), dtype=torch.long) for _ in INPUTS)
+    example = tuple(torch.ones((2, 8), dtype=torch.long) for _ in inputs)
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
         exported = Path(scratch) / "model.onnx"
@@ -55,9 +57,9 @@ def export_module(model: Any, target: Path, output: str | tuple[str, ...], trans
                 module.eval(),
                 example,
                 str(exported),
-                input_names=list(INPUTS),
+                input_names=list(inputs),
                 output_names=list(outputs),
-                dynamic_axes={name: {0: "batch", 1: "tokens"} for name in (*INPUTS, *outputs)},
+                dynamic_axes={name: {0: "batch", 1: "tokens"} for name in (*inputs, *outputs)},
                 opset_version=OPSET,
                 dynamo=False,
             )

@@ -15,6 +15,7 @@ from embeddings.token_embedder import normalised, pool_spans
 
 logger = logging.getLogger(__name__)
 
+
 @contextlib.contextmanager
 def _torch_threads(count: int) -> Iterator[None]:
     """Run the block with ``count`` torch intra-op threads, then restore the previous number."""

@@ -1,4 +1,4 @@
-"""The ``article-qa`` command: ingest, ask, collections, remove, eval, demo, serve."""
+"""The ``article-qa`` command: ingest, ask, collections, remove, check, eval, calibrate, demo, serve."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 
 from qa.chat.serving import add_app_options
 from qa.errors import InvalidInput, QAError
-from qa.settings import ChunkSettings, SearchSettings, Settings, default_data_dir
+from qa.settings import ChunkSettings, SearchSettings, Settings, default_data_dir, model_choices
 from qa.terminal import configure_logging, terminal_progress
 
 logger = logging.getLogger("qa")
@@ -21,10 +21,18 @@ logger = logging.getLogger("qa")
 def _settings(args: argparse.Namespace) -> Settings:
     search = SearchSettings()
     overrides: dict[str, Any] = {}
-    for field in ("k", "retriever", "reader", "min_score", "dense_weight", "sentence_weight", "reranker"):
+    for field in ("k", "retriever", "reader", "min_score", "dense_weight", "sentence_weight"):
         value = getattr(args, field, None)
         if value is not None:
             overrides[field] = value
+    if hasattr(args, "reranker"):  # the commands that answer questions
+        models = model_choices(getattr(args, "reader_model", None), args.reranker, os.environ)
+        if "reader_model" in models and overrides.get("reader", "passage") != "passage":
+            raise InvalidInput(
+                f"--reader {overrides['reader']} cannot read with --reader-model {models['reader_model']} "
+                "(an extractive QA checkpoint is read by the passage reader): leave out --reader, or --reader-model"
+            )
+        overrides |= models
     if overrides:
         search = SearchSettings(**{**search.__dict__, **overrides})
     data_dir = Path(args.data_dir).expanduser() if args.data_dir else default_data_dir()
@@ -163,6 +171,46 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from embeddings.qa_checkpoint import save_calibration
+    from qa.answer.passage import PassageReader
+    from qa.calibration import ask_all, fit
+    from qa.engine import Engine
+
+    if not 0.0 <= args.budget < 1.0:
+        raise InvalidInput(f"--budget {args.budget}: give the share of answerable questions to refuse, from 0 to 1")
+    settings = _settings(args)
+    if settings.search.reader_model is None:
+        raise InvalidInput("calibrate needs --reader-model NAME_OR_PATH (or $ARTICLE_QA_READER_MODEL)")
+    engine = Engine(settings)
+    spans = engine.checkpoint_spans(settings.search.reader_model)
+    spans.card.pop("calibration", None)
+    asked = ask_all(
+        PassageReader(spans, min_score=0.0),
+        Path(args.file),
+        args.titles or (),
+        engine=engine,
+        progress=None if args.json else terminal_progress("asking", " questions"),
+    )
+    try:
+        calibration = fit(asked, args.budget)
+    except ValueError as error:
+        raise InvalidInput(f"{args.file}: {error}") from error
+    save_calibration(spans.card_file, calibration)
+    if args.json:
+        print(json.dumps(calibration, indent=2))
+        return 0
+    figures = calibration["held_out"]
+    print(f"calibrated {spans.name} on {args.file}: threshold {calibration['threshold']:.3f}")
+    print(f"  answer sentence        {figures['answer_sentence']:.3f}")
+    print(f"  answerable refused     {figures['refused_answerable']:.1%} (budget {args.budget:.0%})")
+    for key, label in (("refused_near_misses", "near misses refused"), ("refused_off_topic", "off-topic refused")):
+        if key in figures:
+            print(f"  {label:<22} {figures[key]:.1%}")
+    print(f"  saved in {spans.card_file}; every --reader-model {settings.search.reader_model} answer uses it")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Build the bundled sample collection if it is missing, answer a sample question, then start the app."""
     from qa.chat.formatting import answer_text
@@ -238,7 +286,14 @@ def build_parser() -> argparse.ArgumentParser:
         )
         p.add_argument(
             "--reranker",
-            help="cross-encoder to re-order the top passages (a sentence-transformers name or path; off by default)",
+            help="cross-encoder to re-order the top passages (a sentence-transformers name or folder; "
+            "$ARTICLE_QA_RERANKER; off by default)",
+        )
+        p.add_argument(
+            "--reader-model",
+            metavar="NAME_OR_PATH",
+            help="read passages with this extractive QA checkpoint (e.g. deepset/roberta-base-squad2, or a folder; "
+            "$ARTICLE_QA_READER_MODEL); calibrate it once with `article-qa calibrate`",
         )
         p.add_argument(
             "--sentence-weight",
@@ -315,6 +370,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("check", help="check a collection thoroughly (database pages, indexes against rows)")
     p.add_argument("collection")
     p.set_defaults(run=cmd_check)
+
+    p = commands.add_parser(
+        "calibrate",
+        help="fit a --reader-model checkpoint's confidence and 'not found' threshold on a SQuAD 2.0 file",
+    )
+    p.add_argument("file", help="a SQuAD 2.0 file (answerable and unanswerable questions with their articles)")
+    p.add_argument("--budget", type=float, default=0.05, help="share of answerable questions 'not found' may refuse")
+    p.add_argument("--titles", nargs="+", help="read only these articles; the others' questions are asked off topic")
+    p.add_argument("--json", action="store_true")
+    search_options(p)
+    p.set_defaults(run=cmd_calibrate)
 
     p = commands.add_parser("eval", help="measure retrieval and answers on a SQuAD-format file")
     p.add_argument("file")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from embeddings import CrossEncoderScorer, Embedder, PairClassifier, Scorer, SentenceTransformerEmbedder
 from embeddings.numpy_embedder import NumpyEmbedder
@@ -26,6 +26,9 @@ from qa.settings import ChunkSettings, SearchSettings, Settings
 from qa.sources.base import is_url
 from qa.sources.gather import gather, sources_for
 from qa.types import Answer
+
+if TYPE_CHECKING:
+    from embeddings.qa_checkpoint import CheckpointReader
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +83,12 @@ class Engine:
         """The re-ranker the settings name, loaded on first use (None when re-ranking is off)."""
         name = self.settings.search.reranker
         if self._scorer is None and name:
-            self._scorer = CrossEncoderScorer(name)
+            from embeddings.models import ModelUnavailable
+
+            try:
+                self._scorer = CrossEncoderScorer(name)
+            except ModelUnavailable as error:
+                raise InvalidInput(str(error)) from error
         return self._scorer
 
     def reader(self, search: SearchSettings | None = None) -> Reader:
@@ -88,12 +96,15 @@ class Engine:
         search = search or self.settings.search
         reader = self._reader
         if reader is None:
-            if search.reader not in self._readers:
-                self._readers[search.reader] = self._new_reader(search.reader)
-            reader = self._readers[search.reader]
+            key = f"passage:{search.reader_model}" if search.reader_model else search.reader
+            if key not in self._readers:
+                self._readers[key] = self._new_reader(search.reader, search.reader_model)
+            reader = self._readers[key]
         return reader if search.min_score is None else reader.with_threshold(search.min_score)
 
-    def _new_reader(self, name: str) -> Reader:
+    def _new_reader(self, name: str, checkpoint: str | None = None) -> Reader:
+        if checkpoint:
+            return self._checkpoint_reader(checkpoint)
         if name == "rules":
             return RulesReader()
         if name == "passage":
@@ -112,6 +123,24 @@ class Engine:
                 logger.warning("could not export the passage reader for ONNX Runtime (%s); it runs in NumPy", error)
             return PassageReader(SpanReader(PASSAGE_MODEL, cache=cache))
         return ModelReader(PairClassifier(ANSWER_MODEL, cache=self.settings.data_dir / MODEL_CACHE))
+
+    def checkpoint_spans(self, name: str) -> CheckpointReader:
+        """Extractive QA checkpoint ``name`` (a folder or a Hugging Face name), exported into the data
+        directory's model cache on first use."""
+        from embeddings.models import ModelUnavailable
+        from embeddings.qa_checkpoint import load_checkpoint
+
+        try:
+            return load_checkpoint(name, self.settings.data_dir / MODEL_CACHE)
+        except ModelUnavailable as error:
+            raise InvalidInput(str(error)) from error
+        except (OSError, ValueError) as error:
+            raise InvalidInput(f"--reader-model {name}: {error}") from error
+
+    def _checkpoint_reader(self, name: str) -> Reader:
+        from qa.answer.passage import PassageReader
+
+        return PassageReader(self.checkpoint_spans(name))
 
     def prepare_answer_model(self) -> None:
         """Export the answer model for ONNX Runtime (twice NumPy's speed) into the data directory, once.

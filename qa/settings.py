@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from embeddings.models import DEFAULT_MODEL
 
 Retriever = Literal["hybrid", "dense", "bm25"]
 ReaderName = Literal["model", "rules", "passage"]
 DATA_DIR_ENV = "ARTICLE_QA_HOME"
+READER_MODEL_ENV = "ARTICLE_QA_READER_MODEL"
+RERANKER_ENV = "ARTICLE_QA_RERANKER"
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,9 @@ class SearchSettings:
     """Confidence below which the answer is "not found"; None takes the reader's own calibrated threshold."""
     reranker: str | None = None
     """A cross-encoder (sentence-transformers name or path) that re-orders the fused passages; off by default."""
+    reader_model: str | None = None
+    """An extractive QA checkpoint (Hugging Face name or folder) read by the passage reader instead of the
+    project's own; with it, ``reader`` is "passage"."""
     rerank_depth: int = 20
 
 
@@ -61,3 +67,16 @@ def default_data_dir(environ: dict[str, str] | None = None) -> Path:
         return Path(env[DATA_DIR_ENV]).expanduser()
     base = Path(env["XDG_DATA_HOME"]).expanduser() if env.get("XDG_DATA_HOME") else Path.home() / ".local" / "share"
     return base / "article-qa"
+
+
+def model_choices(reader_model: str | None, reranker: str | None, environ: Mapping[str, str]) -> dict[str, Any]:
+    """``SearchSettings`` fields for a reader checkpoint and a re-ranker: the flags, else
+    ``$ARTICLE_QA_READER_MODEL`` and ``$ARTICLE_QA_RERANKER``."""
+    choices: dict[str, Any] = {}
+    reader_model = reader_model or environ.get(READER_MODEL_ENV) or None
+    if reader_model:
+        choices |= {"reader_model": reader_model, "reader": "passage"}
+    reranker = reranker or environ.get(RERANKER_ENV) or None
+    if reranker:
+        choices["reranker"] = reranker
+    return choices

@@ -25,7 +25,7 @@ ALLOWED: dict[str, set[str]] = {
     "qa.engine": {"qa.sources", "qa.index", "qa.search", "qa.answer"},
     "qa.chat": {"qa.language", "qa.sources", "qa.index", "qa.search", "qa.answer", "qa.engine", "qa.terminal"},
 }
-ANYTHING = {"qa.cli", "qa.evaluation"}
+ANYTHING = {"qa.cli", "qa.evaluation", "qa.calibration"}
 
 
 def _modules() -> dict[str, Path]:

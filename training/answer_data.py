@@ -76,6 +76,26 @@ def load_articles(path: Path) -> list[dict[str, Any]]:
     return list(json.loads(path.read_text(encoding="utf-8"))["data"])
 
 
+def shift_articles(path: Path) -> list[dict[str, Any]]:
+    """A SQuADShifts file as articles for ``training_pairs``.
+
+    Wikipedia articles keep their titles as headlines. The Reddit file is one "article" of 2,035
+    unrelated posts (each becomes an article), and every Amazon article (one product's reviews) is
+    titled "Amazon_Reviews_2030": none of them has a headline (``"headline": ""``), since a made-up one would teach
+    the model a headline that says nothing.
+    """
+    articles = load_articles(path)
+    if path.name.startswith("new_wiki"):
+        return articles
+    if len(articles) == 1:  # Reddit: one post a paragraph
+        return [
+            {"title": f"{path.stem}/{n}", "headline": "", "paragraphs": [paragraph]}
+            for n, paragraph in enumerate(articles[0]["paragraphs"])
+        ]
+    # Amazon: an article is one product's reviews
+    return [{**article, "title": f"{path.stem}/{a}", "headline": ""} for a, article in enumerate(articles)]
+
+
 def examples(articles: list[dict[str, Any]], titles: set[str] | None = None) -> list[Example]:
     """Every question of the chosen articles, over its own paragraph split into sentences."""
     out: list[Example] = []
@@ -289,6 +309,7 @@ def training_pairs(
         title = str(article["title"])
         if title not in titles:
             continue
+        headline = str(article.get("headline", title))
         paragraphs = article["paragraphs"]
         split = [split_sentences(p["context"]) for p in paragraphs]
         texts = [[p["context"][a:b] for a, b in spans] for p, spans in zip(paragraphs, split, strict=True)]
@@ -327,7 +348,7 @@ def training_pairs(
                         context = paragraph["context"]
                         other = swapped_question(question, sentences[min(gold)], context, pool.names, rng)
                         if other is not None:
-                            pairs.append(Pair(*answer_pair(other, sentences[min(gold)], title), 0.0))
+                            pairs.append(Pair(*answer_pair(other, sentences[min(gold)], headline), 0.0))
                     others = [
                         i
                         for i in _by_overlap(question, sentences, gold)
@@ -349,7 +370,7 @@ def training_pairs(
                 asked = typed(question, rng) if typed_share and rng.random() < typed_share else question
                 stated = [] if impossible else [a["text"] for a in qa["answers"]]
                 for sentence, label in chosen:
-                    first, second = answer_pair(asked, sentence, title)
+                    first, second = answer_pair(asked, sentence, headline)
                     answer = next((t for t in stated if label and " ".join(t.split()) in second), "")
                     pairs.append(Pair(first, second, label, " ".join(answer.split())))
                 if other_articles and pool is not None and (other := pool.elsewhere(question, title, rng)) is not None:

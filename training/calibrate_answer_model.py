@@ -25,7 +25,6 @@ import json
 import math
 import sys
 import tempfile
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -39,8 +38,9 @@ from train_answer_model import HELD_OUT, SQUAD2  # noqa: E402
 from embeddings import PairClassifier  # noqa: E402
 from embeddings.pair_classifier import CARD, export_answer_model  # noqa: E402
 from qa.answer.model import ModelReader, Scored  # noqa: E402
+from qa.calibration import OFF_TOPIC_EVERY, questions_to_ask  # noqa: E402
+from qa.calibration import platt as fit_platt  # noqa: E402
 from qa.engine import Engine  # noqa: E402
-from qa.evaluation import QuestionSet, load_question_file  # noqa: E402
 from qa.index.ingest import ingest  # noqa: E402
 from qa.index.lexical import BACKGROUND_PASSAGES  # noqa: E402
 from qa.settings import ChunkSettings, SearchSettings, Settings  # noqa: E402
@@ -51,8 +51,6 @@ CHEAP_WEIGHTS = (0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0)
 # Weights of the span margin beside the model's log-odds, for a model with a span head.
 SPAN_WEIGHTS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 1.5, 2.0, 4.0)
 SUPPORT_WEIGHTS = (0.0, 2.0, 4.0, 8.0, 12.0, 16.0, 24.0, 32.0, 48.0)
-# Questions of the other SQuAD 2.0 articles asked of the held-out ones, every Nth (about 300).
-OFF_TOPIC_EVERY = 10
 
 
 def logit(p: np.ndarray) -> np.ndarray:
@@ -60,48 +58,12 @@ def logit(p: np.ndarray) -> np.ndarray:
     return np.asarray(np.log(p / (1 - p)))
 
 
-def _log_loss(a: float, b: float, x: np.ndarray, labels: np.ndarray) -> float:
-    z = a * x + b
-    return float(np.mean(np.logaddexp(0.0, z) - labels * z))
-
-
-def platt(scores: np.ndarray, labels: np.ndarray, steps: int = 200) -> tuple[float, float]:
-    """a, b of sigmoid(a * logit(p) + b) minimising the log loss (damped Newton steps)."""
-    x = logit(scores)
-    a, b = 1.0, 0.0
-    for _ in range(steps):
-        p = 1.0 / (1.0 + np.exp(-np.clip(a * x + b, -50, 50)))
-        gradient = np.array([np.mean((p - labels) * x), np.mean(p - labels)])
-        w = p * (1 - p)
-        hessian = np.array([[np.mean(w * x * x), np.mean(w * x)], [np.mean(w * x), np.mean(w)]]) + 1e-6 * np.eye(2)
-        step = np.linalg.solve(hessian, gradient)
-        size = 1.0
-        while size > 1e-4 and _log_loss(a - size * step[0], b - size * step[1], x, labels) > _log_loss(a, b, x, labels):
-            size /= 2
-        a, b = a - size * step[0], b - size * step[1]
-        if np.abs(size * step).max() < 1e-9:
-            break
-    return float(a), float(b)
+def platt(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    """a, b of sigmoid(a * logit(p) + b) minimising the log loss."""
+    return fit_platt(logit(scores), labels)
 
 
 Asked = tuple[str, tuple[str, ...], list[Scored], list[float]]
-
-
-ToAsk = list[tuple[str, tuple[str, ...], str]]
-
-
-def questions_to_ask(squad2: Path, held_out: Sequence[str]) -> tuple[QuestionSet, ToAsk]:
-    """The held-out articles' questions, and what to ask of them: (question, gold answers, kind) for their
-    answerable questions, their near misses, and every OFF_TOPIC_EVERY-th question of the other articles."""
-    questions = load_question_file(squad2, held_out)
-    others = {str(a["title"]) for a in json.loads(squad2.read_text(encoding="utf-8"))["data"]} - set(held_out)
-    elsewhere = load_question_file(squad2, sorted(others)).answerable[::OFF_TOPIC_EVERY]
-    asked = (
-        [(q.text, q.answers, "answerable") for q in questions.answerable]
-        + [(t, (), "near miss") for t in questions.unanswerable]
-        + [(q.text, (), "off topic") for q in elsewhere]
-    )
-    return questions, asked
 
 
 def held_out_questions(squad2: Path, scorer: PairClassifier) -> list[Asked]:

@@ -26,7 +26,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "training"))
 
-from answer_data import Example, Pair, SentencePool, examples, load_articles, training_pairs  # noqa: E402
+from answer_data import (  # noqa: E402
+    Example,
+    Pair,
+    SentencePool,
+    examples,
+    load_articles,
+    shift_articles,
+    training_pairs,
+)
 
 from embeddings import DEFAULT_MODEL  # noqa: E402
 from embeddings.pair_classifier import (  # noqa: E402
@@ -46,10 +54,11 @@ from qa.answer.pairs import answer_pair  # noqa: E402
 SHARED = ROOT.parent / "shared" / "data"
 SQUAD2 = SHARED / "squad_v2" / "squad2-dev24-articles.json"
 SQUAD1 = SHARED / "squad_v1.1" / "dev-24.json"
+SHIFTS = [SHARED / "squadshifts" / f for f in ("new_wiki_v1.0.json", "reddit_v1.0.json", "amazon_reviews_v1.0.json")]
 # SQuAD 2.0 articles kept out of training: the reader's threshold is chosen on these.
 HELD_OUT = ("1973_oil_crisis", "Harvard_University", "Force")
 NAME = "article-qa-answer-minilm-l6"
-VERSION = "2"
+VERSION = "3"
 
 
 def batches(pairs: list[Pair], size: int, rng: random.Random) -> list[list[Pair]]:
@@ -139,6 +148,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--freeze-layers", type=int, default=0, help="also freeze the first N encoder layers")
     parser.add_argument("--limit", type=int, help="train on only N pairs (a quick trial)")
+    parser.add_argument(
+        "--shifts", type=int, default=0, help="SQuADShifts questions to add, drawn at random (0: none; -1: all)"
+    )
+    parser.add_argument(
+        "--curve",
+        type=int,
+        default=0,
+        help="score the held-out questions at N points during training (a learning curve)",
+    )
     parser.add_argument("--check", type=int, default=300, help="held-out questions to score after training (0: all)")
     args = parser.parse_args(argv)
     for path in (args.squad2, args.squad1):
@@ -170,10 +188,31 @@ def main(argv: list[str] | None = None) -> int:
             swaps=args.swaps,
         )
     ]
+    shifted = 0
+    if args.shifts:
+        extra = [
+            pair
+            for path in SHIFTS
+            for articles in [shift_articles(path)]
+            for pair in training_pairs(
+                articles,
+                {a["title"] for a in articles},
+                args.seed,
+                seen=seen,
+                paragraph_negatives=args.negatives,
+                deletions=args.deletions,
+                typed_share=args.typed_share,
+            )
+        ]
+        asked = sorted({p.question for p in extra})
+        keep = set(asked if args.shifts < 0 else rng.sample(asked, min(args.shifts, len(asked))))
+        shifted = len(keep)
+        pairs += [p for p in extra if p.question in keep]
     if args.limit:
         pairs = rng.sample(pairs, min(args.limit, len(pairs)))
     positives = sum(p.label for p in pairs)
-    print(f"{len(pairs)} training pairs, {positives:.0f} positive, from {len(seen)} questions", flush=True)
+    questions = len({p.question for p in pairs})
+    print(f"{len(pairs)} training pairs, {positives:.0f} positive, from {questions} questions", flush=True)
 
     network, tokenizer, base_folder = base_network(args.base, threads=args.threads)
     if args.span_weight:
@@ -190,6 +229,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     loss_function = torch.nn.BCEWithLogitsLoss()
     span_loss = torch.nn.CrossEntropyLoss(ignore_index=-100)
+    check = examples(squad2, held)
+    if args.check:
+        check = rng.sample(check, min(args.check, len(check)))
+    curve_at = {round(len(groups) * (n + 1) / args.curve) for n in range(args.curve - 1)} if args.curve else set()
+    curve: list[dict[str, float]] = []
+    asked_so_far: set[str] = set()
     network.train()
     started = time.perf_counter()
     done = 0
@@ -213,6 +258,14 @@ def main(argv: list[str] | None = None) -> int:
         schedule.step()
         optimizer.zero_grad()
         done += len(group)
+        asked_so_far.update(p.question for p in group)
+        if step in curve_at:
+            network.eval()
+            point = {"pairs": float(done), "questions": float(len(asked_so_far))}
+            point |= held_out_figures(network, tokenizer, check, args.max_length)
+            curve.append({k: round(v, 4) for k, v in point.items()})
+            print("curve:", json.dumps(curve[-1]), flush=True)
+            network.train()
         value = float(loss.detach())
         running = 0.98 * running + 0.02 * value if step > 1 else value
         if step % 50 == 0 or step == len(groups):
@@ -224,10 +277,11 @@ def main(argv: list[str] | None = None) -> int:
     train_seconds = time.perf_counter() - started
     network.eval()
 
-    check = examples(squad2, held)
-    if args.check:
-        check = rng.sample(check, min(args.check, len(check)))
     figures = held_out_figures(network, tokenizer, check, args.max_length)
+    if args.curve:
+        curve.append(
+            {"pairs": float(done), "questions": float(len(asked_so_far))} | {k: round(v, 4) for k, v in figures.items()}
+        )
     print(json.dumps(figures, indent=2), flush=True)
     card = {
         "name": NAME,
@@ -243,9 +297,10 @@ def main(argv: list[str] | None = None) -> int:
             "squad_v2": f"{args.squad2.name}: {len(squad2) - len(held)} of {len(squad2)} articles",
             "squad_v1.1": f"{args.squad1.name}: {len(squad1) - len(held)} of {len(squad1)} articles",
             "held_out_articles": list(HELD_OUT),
+            "squadshifts_questions": shifted,
             "pairs": len(pairs),
             "positive_pairs": int(positives),
-            "questions": len(seen),
+            "questions": questions,
         },
         "training": {
             "epochs": args.epochs,
@@ -264,6 +319,10 @@ def main(argv: list[str] | None = None) -> int:
         },
         "held_out": {k: round(v, 4) for k, v in figures.items()},
     }
+    if curve:
+        # Scored during one run whose learning rate decays to 0 at the end: a point is the model after
+        # that many questions, not a model trained to the end on that many.
+        card["learning_curve"] = curve
     path = save_trained(network, args.out, card)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) in {train_seconds / 60:.1f} min of training")
     # The shipped fp16 weights, loaded as the app loads them, must score as the fp32 network did.

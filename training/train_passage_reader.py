@@ -109,9 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         questions = {e.question for e in keep}
         # The kept questions with their negatives (a negative shares its question, not its passage).
         shifted = [
-            e
-            for e in shifted
-            if e.question in questions and (e.kind != "own" or (e.question, e.passage[:200]) in kept)
+            e for e in shifted if e.question in questions and (e.kind != "own" or (e.question, e.passage[:200]) in kept)
         ]
     data = squad + shifted
     rng.shuffle(data)

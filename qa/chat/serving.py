@@ -55,6 +55,12 @@ def add_app_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--llm-model", help="model name at that endpoint ($ARTICLE_QA_LLM_MODEL)")
     parser.add_argument("--llm-api-key", help="API key for that endpoint ($ARTICLE_QA_LLM_API_KEY)")
+    parser.add_argument(
+        "--reader-model",
+        metavar="NAME_OR_PATH",
+        help="read passages with this extractive QA checkpoint ($ARTICLE_QA_READER_MODEL; see `article-qa calibrate`)",
+    )
+    parser.add_argument("--reranker", help="cross-encoder to re-order the top passages ($ARTICLE_QA_RERANKER)")
 
 
 def app_argv(args: argparse.Namespace) -> list[str]:
@@ -66,6 +72,8 @@ def app_argv(args: argparse.Namespace) -> list[str]:
         ("--llm-base-url", getattr(args, "llm_base_url", None)),
         ("--llm-model", getattr(args, "llm_model", None)),
         ("--llm-api-key", getattr(args, "llm_api_key", None)),
+        ("--reader-model", getattr(args, "reader_model", None)),
+        ("--reranker", getattr(args, "reranker", None)),
     ):
         if value:
             argv += [flag, str(value)]

@@ -109,9 +109,7 @@ def test_segments_added_removed_saved_and_merged_score_as_one_index(tmp_path: Pa
         index = BM25Index.join([Postings.load(tmp_path / s) for s in entry["segments"]], None, entry["segments"])
         if entry["removed"]:
             removed = np.load(tmp_path / entry["removed"])
-            index = BM25Index.join(
-                [Postings.load(tmp_path / s) for s in entry["segments"]], removed, entry["segments"]
-            )
+            index = BM25Index.join([Postings.load(tmp_path / s) for s in entry["segments"]], removed, entry["segments"])
         index.add([start, start + 1], NEWS[start : start + 2])
         if start == 6:
             index.remove([3])
