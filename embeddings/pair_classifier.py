@@ -60,8 +60,9 @@ def base_network(base: str, *, threads: int | None = None) -> tuple[Any, Any, Pa
 
 
 def pair_encodings(tokenizer: Any, pairs: list[tuple[str, str]], max_length: int) -> list[Any]:
-    """``tokenizers`` encodings of (first, second) pairs, padded to the longest; the second text is cut first."""
-    tokenizer.enable_truncation(max_length=max_length, strategy="only_second")
+    """``tokenizers`` encodings of (first, second) pairs, padded to the longest; the longer text is cut first
+    (the sentence, unless the question is longer: a question too long to fit is cut rather than refused)."""
+    tokenizer.enable_truncation(max_length=max_length, strategy="longest_first")
     tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
     return list(tokenizer.encode_batch(pairs))
 
@@ -232,7 +233,7 @@ class PairClassifier:
         location, _ = resolve_model(self.card["base_model"])
         base_folder = Path(location)
         self._tokenizer = Tokenizer.from_file(str(base_folder / "tokenizer.json"))
-        self._tokenizer.enable_truncation(max_length=self.max_length, strategy="only_second")
+        self._tokenizer.enable_truncation(max_length=self.max_length, strategy="longest_first")
         self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         self._batch_size = batch_size
         self._session: Any = None

@@ -115,7 +115,7 @@ class CheckpointReader:
         self._session = session(card_file.with_suffix(".int8.onnx"), spin=False)
         self._inputs = [i.name for i in self._session.get_inputs()]
         self._tokenizer = Tokenizer.from_file(str(card_file.with_suffix(".tokenizer.json")))
-        self._tokenizer.enable_truncation(max_length=int(self.card["max_length"]), strategy="only_second")
+        self._tokenizer.enable_truncation(max_length=int(self.card["max_length"]), strategy="longest_first")
         self._tokenizer.enable_padding(pad_id=int(self.card["pad_id"]), pad_token=str(self.card["pad_token"]))
 
     def read(self, question: str, passages: list[str]) -> list[Span | None]:

@@ -108,7 +108,7 @@ class SpanReader:
         if self._session is None:
             self._load_numpy(folder, base, shape)
         self._tokenizer = Tokenizer.from_file(str(base / "tokenizer.json"))
-        self._tokenizer.enable_truncation(max_length=int(self.card.get("max_length", 384)), strategy="only_second")
+        self._tokenizer.enable_truncation(max_length=int(self.card.get("max_length", 384)), strategy="longest_first")
         self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         self.name = str(self.card.get("name", folder.name))
 

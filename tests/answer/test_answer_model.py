@@ -42,6 +42,14 @@ def test_model_tells_the_answer_sentence_from_its_neighbours(answer_model: PairC
     assert scores[1] > 2 * max(scores[0], scores[2])
 
 
+def test_a_question_longer_than_the_model_reads_is_cut_not_a_crash(answer_model: PairClassifier) -> None:
+    """A pasted paragraph as a question (more word pieces than the model's 80) used to raise in the tokenizer."""
+    question = "How much did the new bridge cost " + "in the end, after all the delays and the arguments, " * 12 + "?"
+    sentence = "It cost 212 million euros, most of it paid by the regional government."
+    readings = answer_model.read_pairs([answer_pair(question, sentence, "Harbour bridge opens")])
+    assert len(readings) == 1 and 0.0 <= readings[0].probability <= 1.0
+
+
 def test_model_points_to_the_words_that_answer(answer_model: PairClassifier) -> None:
     # Our own sentences, not from any training set.
     asked = [
