@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 
 from embeddings.models import model_folder
-from embeddings.numpy_bert import batch_arrays
+from embeddings.numpy_bert import Array, batch_arrays
 from embeddings.onnx_export import EXPORT_VERSION, INPUTS, export_module, quantise_int8, session
-from embeddings.span_reader import Span, best_span
+from embeddings.span_reader import Span, range_margins, read_spans
 
 # The longest passage read in one piece, in the checkpoint's word pieces.
 MAX_LENGTH = 384
@@ -118,16 +118,21 @@ class CheckpointReader:
         self._tokenizer.enable_truncation(max_length=int(self.card["max_length"]), strategy="longest_first")
         self._tokenizer.enable_padding(pad_id=int(self.card["pad_id"]), pad_token=str(self.card["pad_token"]))
 
-    def read(self, question: str, passages: list[str]) -> list[Span | None]:
-        """The best span of each passage (None where the passage's text was cut off entirely)."""
-        if not passages:
-            return []
+    def logits(self, question: str, passages: list[str]) -> tuple[Array, Array, list[Any]]:
+        """Start and end logits, shape ``(len(passages), tokens)``, and each pair's encoding."""
         encodings = list(self._tokenizer.encode_batch([(question, p) for p in passages]))
         ids, types, mask = batch_arrays(encodings)
         feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
         starts, ends = self._session.run(None, {name: feed[name] for name in self._inputs})
-        starts, ends = np.asarray(starts, np.float32), np.asarray(ends, np.float32)
-        return [best_span(s, e, enc) for s, e, enc in zip(starts, ends, encodings, strict=True)]
+        return np.asarray(starts, np.float32), np.asarray(ends, np.float32), encodings
+
+    def read(self, question: str, passages: list[str]) -> list[Span | None]:
+        """The best span of each passage (None where the passage's text was cut off entirely)."""
+        return read_spans(self, question, passages)
+
+    def margins(self, question: str, passages: list[str], ranges: list[list[tuple[int, int]]]) -> list[list[float]]:
+        """For each passage, the best span's margin over "no answer" inside each of its character ``ranges``."""
+        return range_margins(self, question, passages, ranges)
 
 
 def load_checkpoint(name: str, cache: Path) -> CheckpointReader:

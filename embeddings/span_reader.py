@@ -13,7 +13,7 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -134,10 +134,64 @@ class SpanReader:
 
     def read(self, question: str, passages: list[str]) -> list[Span | None]:
         """The best span of each passage (None where the passage's text was cut off entirely)."""
-        if not passages:
-            return []
-        starts, ends, encodings = self.logits(question, passages)
-        return [best_span(s, e, enc) for s, e, enc in zip(starts, ends, encodings, strict=True)]
+        return read_spans(self, question, passages)
+
+    def margins(self, question: str, passages: list[str], ranges: list[list[tuple[int, int]]]) -> list[list[float]]:
+        """For each passage, the best span's margin over "no answer" inside each of its character ``ranges``."""
+        return range_margins(self, question, passages, ranges)
+
+
+class Logits(Protocol):
+    def logits(self, question: str, passages: list[str]) -> tuple[Array, Array, list[Any]]: ...
+
+
+def read_spans(reader: Logits, question: str, passages: list[str]) -> list[Span | None]:
+    """The best span of each passage, from ``reader``'s start and end logits."""
+    if not passages:
+        return []
+    starts, ends, encodings = reader.logits(question, passages)
+    return [best_span(s, e, enc) for s, e, enc in zip(starts, ends, encodings, strict=True)]
+
+
+# The margin of a range the reader cannot point into (its text cut off): far below any real one.
+UNREAD = -30.0
+
+
+def range_margins(
+    reader: Logits, question: str, passages: list[str], ranges: list[list[tuple[int, int]]]
+) -> list[list[float]]:
+    """For each passage, the best span's margin over "no answer" among spans lying inside each character range
+    (e.g. each of its sentences): how strongly the reader, reading the whole passage, points into it."""
+    if not passages:
+        return []
+    starts, ends, encodings = reader.logits(question, passages)
+    out = []
+    for start_logits, end_logits, encoding, wanted in zip(starts, ends, encodings, ranges, strict=True):
+        tokens = [i for i, s in enumerate(encoding.sequence_ids) if s == 1]
+        null = float(start_logits[0] + end_logits[0])
+        margins = []
+        for a, b in wanted:
+            inside = [t for t in tokens if encoding.offsets[t][0] >= a and encoding.offsets[t][1] <= b]
+            if not inside:
+                margins.append(UNREAD)
+                continue
+            first, last = inside[0], inside[-1] + 1
+            _, _, score = _best_pair(start_logits[first:last], end_logits[first:last])
+            margins.append(score - null)
+        out.append(margins)
+    return out
+
+
+def _best_pair(start_logits: Array, end_logits: Array) -> tuple[int, int, float]:
+    """The (start, end) token pair with the highest start + end logit (start <= end, at most MAX_ANSWER_TOKENS)."""
+    # Every (start, end) pair at once: end - start in [0, MAX_ANSWER_TOKENS).
+    scores = start_logits[:, None] + end_logits[None, :]
+    size = len(start_logits)
+    offsets = np.arange(size)
+    allowed = (offsets[None, :] >= offsets[:, None]) & (offsets[None, :] - offsets[:, None] < MAX_ANSWER_TOKENS)
+    scores = np.where(allowed, scores, -np.inf)
+    i, j = divmod(int(np.argmax(scores)), size)
+    return i, j, float(scores[i, j])
 
 
 def best_span(starts: Array, ends: Array, encoding: Any) -> Span | None:
@@ -146,15 +200,7 @@ def best_span(starts: Array, ends: Array, encoding: Any) -> Span | None:
     if not tokens:
         return None
     first, last = tokens[0], tokens[-1] + 1
-    start_logits, end_logits = starts[first:last], ends[first:last]
-    # Every (start, end) pair at once: end - start in [0, MAX_ANSWER_TOKENS).
-    scores = start_logits[:, None] + end_logits[None, :]
-    size = len(start_logits)
-    offsets = np.arange(size)
-    allowed = (offsets[None, :] >= offsets[:, None]) & (offsets[None, :] - offsets[:, None] < MAX_ANSWER_TOKENS)
-    scores = np.where(allowed, scores, -np.inf)
-    flat = int(np.argmax(scores))
-    i, j = divmod(flat, size)
+    i, j, score = _best_pair(starts[first:last], ends[first:last])
     char_start = encoding.offsets[first + i][0]
     char_end = encoding.offsets[first + j][1]
-    return Span(int(char_start), int(char_end), float(scores[i, j]), float(starts[0] + ends[0]))
+    return Span(int(char_start), int(char_end), score, float(starts[0] + ends[0]))

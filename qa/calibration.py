@@ -12,6 +12,7 @@ and the threshold is the highest that refuses at most ``budget`` of the answerab
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -48,7 +49,7 @@ def questions_to_ask(file: Path, titles: Sequence[str] = ()) -> tuple[Any, list[
     asked = [(q.text, q.answers, "answerable") for q in questions.answerable]
     asked += [(text, (), "near miss") for text in questions.unanswerable]
     if titles:
-        others = sorted({a.title for a in load_question_file(file).articles} - set(titles))
+        others = sorted({str(a["title"]) for a in json.loads(file.read_text(encoding="utf-8"))["data"]} - set(titles))
         if others:
             elsewhere = load_question_file(file, others).answerable[::OFF_TOPIC_EVERY]
             asked += [(q.text, (), "off topic") for q in elsewhere]

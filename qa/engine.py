@@ -29,6 +29,7 @@ from qa.types import Answer
 
 if TYPE_CHECKING:
     from embeddings.qa_checkpoint import CheckpointReader
+    from embeddings.span_reader import SpanReader
 
 logger = logging.getLogger(__name__)
 
@@ -108,21 +109,30 @@ class Engine:
         if name == "rules":
             return RulesReader()
         if name == "passage":
-            from embeddings.span_reader import SpanReader, export_reader
-            from qa.answer.passage import PASSAGE_MODEL, PassageReader
+            from qa.answer.passage import PassageReader
 
-            if not (PASSAGE_MODEL / "model.json").is_file():
-                raise InvalidInput(
-                    f"--reader passage needs a trained passage reader in {PASSAGE_MODEL}; "
-                    "train it with `python training/train_passage_reader.py`"
-                )
-            cache = self.settings.data_dir / MODEL_CACHE
-            try:
-                export_reader(PASSAGE_MODEL, cache)  # once: int8 on ONNX Runtime, several times NumPy's speed
-            except Exception as error:  # questions still work, in NumPy
-                logger.warning("could not export the passage reader for ONNX Runtime (%s); it runs in NumPy", error)
-            return PassageReader(SpanReader(PASSAGE_MODEL, cache=cache))
-        return ModelReader(PairClassifier(ANSWER_MODEL, cache=self.settings.data_dir / MODEL_CACHE))
+            return PassageReader(self._passage_spans())
+        scorer = PairClassifier(ANSWER_MODEL, cache=self.settings.data_dir / MODEL_CACHE)
+        return ModelReader(
+            scorer, spans=self._passage_spans() if scorer.card.get("selection", {}).get("passage_weight") else None
+        )
+
+    def _passage_spans(self) -> SpanReader:
+        """The project's passage reader (qa/models/passage), exported for ONNX Runtime on first use."""
+        from embeddings.span_reader import SpanReader, export_reader
+        from qa.answer.passage import PASSAGE_MODEL
+
+        if not (PASSAGE_MODEL / "model.json").is_file():
+            raise InvalidInput(
+                f"--reader passage needs a trained passage reader in {PASSAGE_MODEL}; "
+                "train it with `python training/train_passage_reader.py`"
+            )
+        cache = self.settings.data_dir / MODEL_CACHE
+        try:
+            export_reader(PASSAGE_MODEL, cache)  # once: int8 on ONNX Runtime, several times NumPy's speed
+        except Exception as error:  # questions still work, in NumPy
+            logger.warning("could not export the passage reader for ONNX Runtime (%s); it runs in NumPy", error)
+        return SpanReader(PASSAGE_MODEL, cache=cache)
 
     def checkpoint_spans(self, name: str) -> CheckpointReader:
         """Extractive QA checkpoint ``name`` (a folder or a Hugging Face name), exported into the data

@@ -37,6 +37,7 @@ from train_answer_model import HELD_OUT, SQUAD2  # noqa: E402
 
 from embeddings import PairClassifier  # noqa: E402
 from embeddings.pair_classifier import CARD, export_answer_model  # noqa: E402
+from embeddings.span_reader import SpanReader, export_reader  # noqa: E402
 from qa.answer.model import ModelReader, Scored  # noqa: E402
 from qa.calibration import OFF_TOPIC_EVERY, questions_to_ask  # noqa: E402
 from qa.calibration import platt as fit_platt  # noqa: E402
@@ -51,6 +52,9 @@ CHEAP_WEIGHTS = (0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0)
 # Weights of the span margin beside the model's log-odds, for a model with a span head.
 SPAN_WEIGHTS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 1.5, 2.0, 4.0)
 SUPPORT_WEIGHTS = (0.0, 2.0, 4.0, 8.0, 12.0, 16.0, 24.0, 32.0, 48.0)
+# With a passage reader (--passage-model): weights of its margin inside a sentence, in the choice and in refusal.
+PASSAGE_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.8, 1.2)
+PASSAGE_REFUSAL_WEIGHTS = (0.0, 0.05, 0.1, 0.2, 0.4)
 
 
 def logit(p: np.ndarray) -> np.ndarray:
@@ -66,13 +70,13 @@ def platt(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
 Asked = tuple[str, tuple[str, ...], list[Scored], list[float]]
 
 
-def held_out_questions(squad2: Path, scorer: PairClassifier) -> list[Asked]:
+def held_out_questions(squad2: Path, scorer: PairClassifier, spans: SpanReader | None = None) -> list[Asked]:
     """(kind, gold answers, scored shortlist, support of each shortlisted sentence) per question asked.
 
     The kind is "answerable", "near miss" (SQuAD 2.0's unanswerable) or "off topic" (another article's).
     """
     questions, asked = questions_to_ask(squad2, HELD_OUT)
-    reader = ModelReader(scorer, min_score=0.0)
+    reader = ModelReader(scorer, min_score=0.0, spans=spans)
     out = []
     with tempfile.TemporaryDirectory(prefix="article-qa-calibrate-") as scratch:
         settings = Settings(data_dir=Path(scratch), search=SearchSettings(min_score=0.0))
@@ -97,6 +101,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=float, default=BUDGET)
     parser.add_argument("--support-weight", type=float, help="use this support weight instead of the best on held-out")
     parser.add_argument(
+        "--passage-model",
+        type=Path,
+        help="also weigh the margin of this passage reader (qa/models/passage) inside each sentence",
+    )
+    parser.add_argument(
         "--background-passages",
         type=int,
         default=BACKGROUND_PASSAGES,
@@ -114,17 +123,21 @@ def main(argv: list[str] | None = None) -> int:
         for key in ("calibration", "selection"):
             scorer.card.pop(key, None)
         scorer.card["calibration"] = {"background_passages": args.background_passages}
-        return calibrate(args, scorer)
+        spans = None
+        if args.passage_model:
+            export_reader(args.passage_model, Path(cache))
+            spans = SpanReader(args.passage_model, cache=Path(cache))
+        return calibrate(args, scorer, spans)
 
 
-def calibrate(args: argparse.Namespace, scorer: PairClassifier) -> int:
-    asked = held_out_questions(args.squad2, scorer)
+def calibrate(args: argparse.Namespace, scorer: PairClassifier, spans: SpanReader | None = None) -> int:
+    asked = held_out_questions(args.squad2, scorer, spans)
     kinds = np.array([kind for kind, _, _, _ in asked])
     answerable = kinds == "answerable"
 
-    def chosen(weights: tuple[float, float]) -> list[Scored | None]:
+    def chosen(weights: tuple[float, float, float]) -> list[Scored | None]:
         reader = ModelReader(scorer, min_score=0.0)
-        reader.cheap_weight, reader.span_weight = weights
+        reader.cheap_weight, reader.span_weight, reader.passage_weight = weights
         return [reader.choose(scored) for _, _, scored, _ in asked]
 
     def correct(choices: list[Scored | None]) -> np.ndarray:
@@ -137,10 +150,15 @@ def calibrate(args: argparse.Namespace, scorer: PairClassifier) -> int:
         )
 
     has_spans = any(s.span is not None for _, _, scored, _ in asked for s in scored)
-    grid = [(c, s) for c in CHEAP_WEIGHTS for s in (SPAN_WEIGHTS if has_spans else (0.0,))]
+    grid = [
+        (c, s, p)
+        for c in CHEAP_WEIGHTS
+        for s in (SPAN_WEIGHTS if has_spans else (0.0,))
+        for p in (PASSAGE_WEIGHTS if spans is not None else (0.0,))
+    ]
     by_weight = {w: float(correct(chosen(w))[answerable].mean()) for w in grid}
     # The most answer sentences found; of equals, the smallest weights.
-    weight = max(grid, key=lambda w: (round(by_weight[w], 3), -w[0] - w[1]))
+    weight = max(grid, key=lambda w: (round(by_weight[w], 3), -sum(w)))
     choices = chosen(weight)
     right = correct(choices)
     raw = logit(np.array([c.probability if c is not None else 0.0 for c in choices]))
@@ -151,6 +169,8 @@ def calibrate(args: argparse.Namespace, scorer: PairClassifier) -> int:
         ]
     )
 
+    whole = np.array([c.passage_margin if c is not None else 0.0 for c in choices])
+
     def refused_at_budget(z: np.ndarray) -> float:
         """Refusals at the budget, near misses and off-topic questions counting alike (users ask both)."""
         threshold = np.quantile(z[answerable], args.budget)
@@ -160,7 +180,10 @@ def calibrate(args: argparse.Namespace, scorer: PairClassifier) -> int:
     support_weight = max(SUPPORT_WEIGHTS, key=lambda w: (round(by_support[w], 3), -w))
     if args.support_weight is not None:
         support_weight = args.support_weight
-    z = raw + support_weight * support
+    refusal_weights = PASSAGE_REFUSAL_WEIGHTS if spans is not None else (0.0,)
+    by_passage = {w: refused_at_budget(raw + support_weight * support + w * whole) for w in refusal_weights}
+    passage_refusal = max(refusal_weights, key=lambda w: (round(by_passage[w], 3), -w))
+    z = raw + support_weight * support + passage_refusal * whole
     a, b = platt(1.0 / (1.0 + np.exp(-z)), right)
     calibrated = 1.0 / (1.0 + np.exp(-(a * z + b)))
     # The highest threshold that refuses at most the budget of answerable questions.
@@ -171,10 +194,14 @@ def calibrate(args: argparse.Namespace, scorer: PairClassifier) -> int:
     card["selection"] = {
         "cheap_weight": weight[0],
         "span_weight": weight[1],
-        "answer_sentence_by_weights": {f"{c} {s}": round(v, 4) for (c, s), v in by_weight.items()},
+        "answer_sentence_by_weights": {" ".join(map(str, w)): round(v, 4) for w, v in by_weight.items()},
     }
+    if spans is not None:
+        card["selection"] |= {"passage_weight": weight[2], "passage_model": spans.name}
     card["calibration"] = {
         "support_weight": support_weight,
+        "passage_weight": passage_refusal,
+        "refused_unanswerable_by_passage_weight": {str(w): round(v, 4) for w, v in by_passage.items()},
         "background_passages": args.background_passages,
         "refused_unanswerable_by_support_weight": {str(w): round(v, 4) for w, v in by_support.items()},
         "a": round(a, 6),

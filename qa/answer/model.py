@@ -33,12 +33,19 @@ class PairScorer(Protocol):
     def read_pairs(self, pairs: list[tuple[str, str]]) -> list[PairReading]: ...
 
 
+class RangeScorer(Protocol):
+    """How strongly a passage reader, reading each passage whole, points into each of its character ranges
+    (embeddings.SpanReader.margins)."""
+
+    def margins(self, question: str, passages: list[str], ranges: list[list[tuple[int, int]]]) -> list[list[float]]: ...
+
+
 def logit(probability: float) -> float:
     p = min(max(probability, 1e-6), 1 - 1e-6)
     return math.log(p / (1 - p))
 
 
-def calibrated(probability: float, support: float, card: dict[str, Any]) -> float:
+def calibrated(probability: float, support: float, card: dict[str, Any], passage_margin: float = 0.0) -> float:
     """Probability that the chosen sentence states the answer, as fitted on held-out articles.
 
     The model's log-odds plus ``support_weight`` times the rules' support for the passage (its
@@ -50,6 +57,7 @@ def calibrated(probability: float, support: float, card: dict[str, Any]) -> floa
     if not calibration:
         return probability
     z = logit(probability) + calibration.get("support_weight", 0.0) * support
+    z += calibration.get("passage_weight", 0.0) * passage_margin
     z = calibration["a"] * z + calibration["b"]
     return 1.0 / (1.0 + math.exp(-min(max(z, -50.0), 50.0)))
 
@@ -59,7 +67,9 @@ class Scored:
     """A shortlisted sentence with the cheap score it was shortlisted by and the model's probability.
 
     ``span``: where in the sentence the model puts the answer's words (offsets into its text), if it says;
-    ``margin``: how much likelier the model finds that span than "no answer here".
+    ``margin``: how much likelier the model finds that span than "no answer here";
+    ``passage_margin``: the same for the passage reader's best span inside the sentence, read with its
+    whole passage (0 without a passage reader).
     """
 
     candidate: Candidate
@@ -67,6 +77,7 @@ class Scored:
     probability: float
     span: tuple[int, int] | None = None
     margin: float = 0.0
+    passage_margin: float = 0.0
 
 
 def sentence_span(sentence: str, second: str, span: tuple[int, int] | None) -> tuple[int, int] | None:
@@ -137,8 +148,10 @@ class ModelReader:
         passages: int = 3,
         shortlist: int = 8,
         rerank: bool = True,
+        spans: RangeScorer | None = None,
     ) -> None:
         self.scorer = scorer
+        self.spans = spans
         card = scorer.card
         self.name = f"{card.get('name', scorer.name)} v{card.get('version', '?')}"
         self.min_score = float(card.get("calibration", {}).get("threshold", 0.5)) if min_score is None else min_score
@@ -147,11 +160,17 @@ class ModelReader:
         self.rerank = rerank
         self.cheap_weight = float(card.get("selection", {}).get("cheap_weight", 0.0))
         self.span_weight = float(card.get("selection", {}).get("span_weight", 0.0))
+        self.passage_weight = float(card.get("selection", {}).get("passage_weight", 0.0))
         self.background = int(card.get("calibration", {}).get("background_passages", 0))
 
     def with_threshold(self, min_score: float) -> ModelReader:
         return ModelReader(
-            self.scorer, min_score=min_score, passages=self.passages, shortlist=self.shortlist, rerank=self.rerank
+            self.scorer,
+            min_score=min_score,
+            passages=self.passages,
+            shortlist=self.shortlist,
+            rerank=self.rerank,
+            spans=self.spans,
         )
 
     def describe(self) -> dict[str, Any]:
@@ -175,13 +194,33 @@ class ModelReader:
             return Reading(pool, [])
         pairs = [answer_pair(query, pool[i].text, hits[pool[i].passage].chunk.title) for i in order]
         readings = self.scorer.read_pairs(pairs)
+        read_whole = self.passage_margins(query, hits, [pool[i] for i in order])
         return Reading(
             pool,
             [
-                Scored(pool[i], cheap[i], r.probability, sentence_span(pool[i].text, pair[1], r.span), r.margin)
-                for i, pair, r in zip(order, pairs, readings, strict=True)
+                Scored(pool[i], cheap[i], r.probability, sentence_span(pool[i].text, pair[1], r.span), r.margin, whole)
+                for i, pair, r, whole in zip(order, pairs, readings, read_whole, strict=True)
             ],
         )
+
+    def passage_margins(self, query: str, hits: list[Hit], shortlist: list[Candidate]) -> list[float]:
+        """The passage reader's margin inside each shortlisted sentence (each passage read once, whole);
+        zeros without a passage reader."""
+        if self.spans is None:
+            return [0.0] * len(shortlist)
+        passages = sorted({c.passage for c in shortlist})
+        members = [[c for c in shortlist if c.passage == p] for p in passages]
+        ranges = [
+            [(c.start - hits[p].chunk.start, c.end - hits[p].chunk.start) for c in m]
+            for p, m in zip(passages, members, strict=True)
+        ]
+        margins = self.spans.margins(query, [hits[p].chunk.text for p in passages], ranges)
+        found = {
+            (c.passage, c.start): m
+            for group, got in zip(members, margins, strict=True)
+            for c, m in zip(group, got, strict=True)
+        }
+        return [found[(c.passage, c.start)] for c in shortlist]
 
     def support(self, query: str, hits: list[Hit], reading: Reading, best: Scored, collection: Collection) -> float:
         """The rules' support for the answer's passage (coverage of the question, best cosine)."""
@@ -198,7 +237,12 @@ class ModelReader:
         """
         return max(
             scored,
-            key=lambda s: logit(s.probability) + self.cheap_weight * s.cheap + self.span_weight * s.margin,
+            key=lambda s: (
+                logit(s.probability)
+                + self.cheap_weight * s.cheap
+                + self.span_weight * s.margin
+                + self.passage_weight * s.passage_margin
+            ),
             default=None,
         )
 
@@ -208,7 +252,8 @@ class ModelReader:
         if best is None:
             return refused(question, query, hits, 0.0, self.name)
         sentence = best.candidate
-        score = calibrated(best.probability, self.support(query, hits, reading, best, collection), self.scorer.card)
+        support = self.support(query, hits, reading, best, collection)
+        score = calibrated(best.probability, support, self.scorer.card, best.passage_margin)
         if self.rerank and sentence.passage > 0 and score >= self.min_score:
             hits = [hits[sentence.passage], *hits[: sentence.passage], *hits[sentence.passage + 1 :]]
             sentence = replace(sentence, passage=0)

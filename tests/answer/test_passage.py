@@ -158,3 +158,79 @@ def test_asking_for_the_passage_reader_without_its_model_says_how_to_train_it(
     engine = Engine(Settings(data_dir=tmp_path / "data"))
     with pytest.raises(InvalidInput, match=r"passage reader in .*passage; train it with .*train_passage_reader\.py"):
         engine.reader(SearchSettings(reader="passage"))
+
+
+class FixedLogits:
+    """A stand-in passage reader whose logits the test sets (one passage of ``tokens`` 2-character tokens)."""
+
+    def __init__(self, starts: np.ndarray, ends: np.ndarray, tokens: int) -> None:
+        self.starts, self.ends, self.tokens = starts, ends, tokens
+
+    def logits(self, question: str, passages: list[str]) -> tuple[Any, Any, list[Any]]:
+        return self.starts[None, :], self.ends[None, :], [_encoding(self.tokens)]
+
+
+def test_range_margins_are_the_best_span_inside_each_range() -> None:
+    from embeddings.span_reader import UNREAD, range_margins
+
+    rng = np.random.default_rng(5)
+    tokens = 30
+    starts = rng.normal(size=tokens + 5).astype(np.float32)
+    ends = rng.normal(size=tokens + 5).astype(np.float32)
+    # Token i covers characters (2i, 2i + 1): the range (10, 30) holds tokens 5..14.
+    ranges = [(0, 9), (10, 30), (200, 300)]
+    [margins] = range_margins(FixedLogits(starts, ends, tokens), "q", ["p"], [ranges])
+    null = starts[0] + ends[0]
+    for (a, b), margin in zip(ranges[:2], margins, strict=False):
+        inside = [i for i in range(tokens) if 2 * i >= a and 2 * i + 1 <= b]
+        brute = max(starts[4 + i] + ends[4 + j] for i in inside for j in inside if j >= i)
+        assert margin == pytest.approx(float(brute - null), abs=1e-5)
+    assert margins[2] == UNREAD  # no token inside: the reader cannot point there
+
+
+class ScriptedRanges:
+    """Margins by phrase: a sentence holding one of ``phrases`` gets its margin, any other ``rest``."""
+
+    def __init__(self, phrases: dict[str, float], rest: float = -4.0) -> None:
+        self.phrases, self.rest = phrases, rest
+        self.asked: list[list[str]] = []
+
+    def margins(self, question: str, passages: list[str], ranges: list[list[tuple[int, int]]]) -> list[list[float]]:
+        self.asked.append(passages)
+        return [
+            [next((m for p, m in self.phrases.items() if p in passage[a:b]), self.rest) for a, b in wanted]
+            for passage, wanted in zip(passages, ranges, strict=True)
+        ]
+
+
+def test_the_passage_readers_margin_can_overrule_a_lead_restating_the_question(searcher: Any) -> None:  # noqa: F811
+    from qa.answer.model import ModelReader
+    from tests.answer.test_reading import ScriptedScorer
+
+    question = "How many runs did the Mariners captain score in the final?"
+    # The sentence model likes the lead ("won the cricket final"), the passage reader the fact.
+    sentences = {"won the cricket final": 0.6, "81 runs": 0.4}
+    spans = ScriptedRanges({"81 runs": 3.0, "won the cricket final": -2.0})
+    plain = read(searcher, ModelReader(ScriptedScorer(sentences), min_score=0.0), question)
+    assert plain.sentence == "The Mariners won the cricket final by six wickets."
+    card = {"name": "scripted", "version": "0", "selection": {"passage_weight": 0.5}}
+    both = ModelReader(ScriptedScorer(sentences, card=card), min_score=0.0, spans=spans)
+    answer = read(searcher, both, question)
+    assert answer.sentence == "Their captain scored 81 runs in the final."
+    assert len(spans.asked) == 1  # each passage read once for all its sentences
+    # Without a weight in the card the margins are read but do not count.
+    card = {"name": "scripted", "version": "0"}
+    weightless = ModelReader(
+        ScriptedScorer(sentences, card=card), min_score=0.0, spans=ScriptedRanges({"81 runs": 3.0})
+    )
+    assert read(searcher, weightless, question).sentence == plain.sentence
+    assert both.with_threshold(0.3).spans is spans
+
+
+def test_the_passage_margin_counts_in_the_confidence_by_the_cards_weight() -> None:
+    from qa.answer.model import calibrated, logit
+
+    card = {"calibration": {"a": 1.0, "b": 0.0, "support_weight": 2.0, "passage_weight": 0.5}}
+    z = logit(0.3) + 2.0 * 0.4 + 0.5 * -3.0
+    assert calibrated(0.3, 0.4, card, -3.0) == pytest.approx(1 / (1 + np.exp(-z)))
+    assert calibrated(0.3, 0.4, card) > calibrated(0.3, 0.4, card, -3.0)
