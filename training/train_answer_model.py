@@ -1,9 +1,11 @@
 """Train the answer model: MiniLM-L6 (the bundled weights) as a cross-encoder on SQuAD pairs.
 
-    python training/train_answer_model.py --span-weight 1 --deletions    # the shipped model; or: make train
+    python training/train_answer_model.py --span-weight 1 --deletions --shifts 8000 --curve 6   # or: make train
 
-Reads ../shared/data/squad_v2/squad2-dev24-articles.json and ../shared/data/squad_v1.1/dev-24.json,
-keeps three SQuAD 2.0 articles out of training (for calibration and honest figures), trains one
+Reads ../shared/data/squad_v2/squad2-dev24-articles.json and ../shared/data/squad_v1.1/dev-24.json
+and, with ``--shifts N``, N questions drawn from ../shared/data/squadshifts (Wikipedia, Reddit, Amazon
+reviews; answer_data.shift_articles), keeps three SQuAD 2.0 articles out of training (for
+calibration and honest figures), trains one
 epoch on CPU and writes qa/models/answer/ (fp16 weights of what training changed, and model.json
 with the data, settings, time and held-out figures). With ``--span-weight``, a span head learns
 beside the classifier where the answer's words are (start and end over the sentence's word pieces,
@@ -261,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
         asked_so_far.update(p.question for p in group)
         if step in curve_at:
             network.eval()
-            point = {"pairs": float(done), "questions": float(len(asked_so_far))}
+            point = {"pairs": float(done), "questions_seen": float(len(asked_so_far))}
             point |= held_out_figures(network, tokenizer, check, args.max_length)
             curve.append({k: round(v, 4) for k, v in point.items()})
             print("curve:", json.dumps(curve[-1]), flush=True)
@@ -280,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     figures = held_out_figures(network, tokenizer, check, args.max_length)
     if args.curve:
         curve.append(
-            {"pairs": float(done), "questions": float(len(asked_so_far))} | {k: round(v, 4) for k, v in figures.items()}
+            {"pairs": float(done), "questions_seen": float(len(asked_so_far))} | {k: round(v, 4) for k, v in figures.items()}
         )
     print(json.dumps(figures, indent=2), flush=True)
     card = {

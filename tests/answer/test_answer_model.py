@@ -96,13 +96,27 @@ def ask(data: Path, question: str, capsys: pytest.CaptureFixture[str]) -> dict[s
 @pytest.mark.model
 @pytest.mark.shared
 @pytest.mark.usefixtures("embedder")
+def test_seed_alone_answers_why_with_a_reason_the_article_gives(
+    seed_alone: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The article gives two reasons: the lead's "security roof" against "missiles fired by rogue nations"
+    (answer model v2's choice) and, later, Iran "moving ahead on developing new missiles" (v3's). A reason
+    is a clause, not a name or a figure: the model need not point to words in it."""
+    answer = ask(seed_alone, "Why does NATO want a missile shield?", capsys)
+    assert answer["found"] is True, f"refused at confidence {answer['confidence']}"
+    reasons = ("security roof", "Iran was moving ahead on developing new missiles")
+    assert any(reason in str(answer["answer"]) for reason in reasons), answer["answer"]
+
+
+@pytest.mark.model
+@pytest.mark.shared
+@pytest.mark.usefixtures("embedder")
 @pytest.mark.parametrize(
     ("question", "stated"),
     [
         # Refused until the support's word weights took English at large into account ("propose",
         # absent from the article, weighed as the rarest word of a one-article collection).
         ("What did NATO propose to Russia?", "security roof"),
-        ("Why does NATO want a missile shield?", "security roof"),
         ("When must NATO decide on missile defense?", "next summit in November"),
         ("Who is NATO's secretary general?", "Anders Fogh Rasmussen"),
     ],
