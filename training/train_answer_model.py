@@ -281,9 +281,8 @@ def main(argv: list[str] | None = None) -> int:
 
     figures = held_out_figures(network, tokenizer, check, args.max_length)
     if args.curve:
-        curve.append(
-            {"pairs": float(done), "questions_seen": float(len(asked_so_far))} | {k: round(v, 4) for k, v in figures.items()}
-        )
+        seen = {"pairs": float(done), "questions_seen": float(len(asked_so_far))}
+        curve.append(seen | {k: round(v, 4) for k, v in figures.items()})
     print(json.dumps(figures, indent=2), flush=True)
     card = {
         "name": NAME,
