@@ -1,6 +1,7 @@
 """Readers side by side: answer sentence, answering words and refusal of each reader on each question set.
 
 Usage: python benchmarks/readers.py [--readers model passage] [--sets BBC "BBC typed" ...] [--shared ../shared]
+       python benchmarks/readers.py --readers model --reader-model deepset/roberta-base-squad2   # beside a checkpoint
 
 Each set is asked once per reader with the threshold off; from the answers it prints, at the
 reader's own calibrated threshold, the share of answerable questions whose shown sentence holds a
@@ -32,7 +33,16 @@ def main() -> None:
     parser.add_argument("--shared", default=str(Path(__file__).resolve().parents[1].parent / "shared"))
     parser.add_argument("--readers", nargs="+", default=["model", "passage"], choices=["model", "rules", "passage"])
     parser.add_argument("--sets", nargs="+", default=["BBC", "BBC typed", "QuAIL news", "SQuAD2 out"])
+    parser.add_argument(
+        "--reader-model",
+        action="append",
+        default=[],
+        metavar="NAME_OR_PATH",
+        help="also an extractive QA checkpoint (at its `article-qa calibrate` threshold, else the null-score rule)",
+    )
     args = parser.parse_args()
+    choices = [replace(SearchSettings(), reader=reader) for reader in args.readers]
+    choices += [replace(SearchSettings(), reader="passage", reader_model=name) for name in args.reader_model]
     print(f"{'set':<11} {'reader':<36} {'sentence':>8} {'words F1':>8} {'refused':>8} {'unanswerable refused':>26}  ms")
     for name, path, extra in question_sets(Path(args.shared)):
         if name not in args.sets:
@@ -40,8 +50,7 @@ def main() -> None:
         if not path.exists():
             print(f"{name:<11} skipped: {path} not found")
             continue
-        for reader in args.readers:
-            search = replace(SearchSettings(), reader=reader)
+        for search in choices:
             chosen = Engine(Settings(data_dir=default_data_dir(), search=search)).reader()
             settings = Settings(data_dir=default_data_dir(), search=replace(search, min_score=0.0))
             details: list[dict[str, Any]] = []
@@ -54,7 +63,8 @@ def main() -> None:
             budget = BUDGETS.get(name, 0.05)
             at = threshold_for(details, budget)
             unanswerable = sum(not d["answerable"] for d in details)
-            label = f"{report['reader']['name']} v{report['reader']['version']}"
+            described = report["reader"]
+            label = str(described["name"]) + (f" v{described['version']}" if described.get("version") else "")
             seconds = time.perf_counter() - started
             print(
                 f"{name:<11} {label:<36} {sentence:>8.3f} {words:>8.3f} {1 - len(shown) / len(answerable):>8.1%} "
