@@ -130,6 +130,19 @@ def trained_network(folder: Path) -> Any:
     return network.eval()
 
 
+def cached_session(folder: Path, cache: Path | None, what: str) -> Any:
+    """An ONNX Runtime session on ``folder``'s export in ``cache``, or None (no cache, not exported yet, or
+    unusable: the caller then runs the same sums in NumPy)."""
+    exported = exported_path(folder, cache) if cache is not None else None
+    if exported is None or not exported.is_file():
+        return None
+    try:
+        return session(exported, spin=False)
+    except Exception as error:  # a damaged cache file or no onnxruntime: NumPy does the same sums
+        logger.warning("%s: cannot use %s (%s); running it in NumPy", what, exported, error)
+        return None
+
+
 def exported_path(folder: Path, cache: Path) -> Path:
     """Where the ONNX form of the trained model in ``folder`` (the answer model, the passage reader) is
     cached: named by its card's name, its weights and its base."""
@@ -236,14 +249,8 @@ class PairClassifier:
         self._tokenizer.enable_truncation(max_length=self.max_length, strategy="longest_first")
         self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         self._batch_size = batch_size
-        self._session: Any = None
         self._span: tuple[Any, Any] | None = None
-        exported = exported_path(folder, cache) if cache is not None else None
-        if exported is not None and exported.is_file():
-            try:
-                self._session = session(exported, spin=False)
-            except Exception as error:  # a damaged cache file or no onnxruntime: NumPy does the same sums
-                logger.warning("answer model: cannot use %s (%s); running it in NumPy", exported, error)
+        self._session = cached_session(folder, cache, "answer model")
         self.backend = "onnxruntime" if self._session is not None else "numpy"
         if self._session is None:
             self._load_numpy(folder, base_folder)

@@ -83,9 +83,7 @@ def export_checkpoint(folder: Path, cache: Path, *, name: str | None = None) -> 
         "max_length": int(min(limit, MAX_LENGTH)),
         "training_data": "not trained here (a downloaded checkpoint)",
     }
-    temporary = card_file.with_suffix(".tmp")
-    temporary.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
-    os.replace(temporary, card_file)
+    _write_card(card_file, card)
     return card_file
 
 
@@ -93,6 +91,11 @@ def save_calibration(card_file: Path, calibration: dict[str, Any]) -> None:
     """Keep a checkpoint's calibration (Platt ``a``, ``b`` on the span margin, and ``threshold``) in its card."""
     card = json.loads(card_file.read_text(encoding="utf-8"))
     card["calibration"] = calibration
+    _write_card(card_file, card)
+
+
+def _write_card(card_file: Path, card: dict[str, Any]) -> None:
+    """Write the card whole or not at all (a crash leaves the old one)."""
     temporary = card_file.with_suffix(".tmp")
     temporary.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
     os.replace(temporary, card_file)

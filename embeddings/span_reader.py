@@ -19,8 +19,8 @@ import numpy as np
 
 from embeddings.models import resolve_model
 from embeddings.numpy_bert import Array, NumpyBert, batch_arrays
-from embeddings.onnx_export import export_module, quantise_int8, session
-from embeddings.pair_classifier import CARD, WEIGHTS, exported_path
+from embeddings.onnx_export import export_module, quantise_int8
+from embeddings.pair_classifier import CARD, WEIGHTS, cached_session, exported_path
 from embeddings.token_embedder import local_model
 
 logger = logging.getLogger(__name__)
@@ -97,13 +97,7 @@ class SpanReader:
         except (OSError, ValueError) as error:
             raise FileNotFoundError(f"{folder / CARD}: cannot read the passage reader's card ({error})") from error
         base, _, shape, _ = local_model(str(self.card["base_model"]))
-        self._session: Any = None
-        exported = exported_path(folder, cache) if cache is not None else None
-        if exported is not None and exported.is_file():
-            try:
-                self._session = session(exported, spin=False)
-            except Exception as error:  # a damaged cache file or no onnxruntime: NumPy does the same sums
-                logger.warning("passage reader: cannot use %s (%s); running it in NumPy", exported, error)
+        self._session = cached_session(folder, cache, "passage reader")
         self.backend = "onnxruntime" if self._session is not None else "numpy"
         if self._session is None:
             self._load_numpy(folder, base, shape)
