@@ -102,15 +102,15 @@ _PAIRS = (('"', '"'), ("“", "”"), ("(", ")"))
 
 
 def _paired(sentence: str, start: int, end: int) -> tuple[int, int]:
-    """``start``, ``end`` moved so that a quote or bracket the span opens is closed ('"security roof"'),
-    or left out when the sentence does not close it right after the span."""
+    """``start``, ``end`` moved so that a quote or bracket the span opens is closed ('"security roof"',
+    'a "security roof"'), or left out when the sentence does not close it right after the span."""
     for opening, closing in _PAIRS:
         text = sentence[start:end]
         unclosed = text.count(opening) != text.count(closing) if opening != closing else text.count(opening) % 2
         if not unclosed:
             continue
-        if text.startswith(opening) and sentence[end : end + 1] == closing:
-            end += 1
+        if sentence[end : end + 1] == closing:
+            end += 1  # the span opens a quote or bracket the sentence closes right after it
         elif text.startswith(opening):
             start += 1
         elif text.endswith(closing):

@@ -187,6 +187,7 @@ def test_the_answering_words_keep_their_quotes_and_brackets_whole() -> None:
     second = sentence + " | NATO"
     for words, shown in [
         ('"security roof', '"security roof"'),  # the closing quote follows: taken in
+        ('a "security roof', 'a "security roof"'),  # opened inside the span, closed right after it
         ('security roof"', "security roof"),  # a closing quote alone: left out
         ("(a shared shield", "(a shared shield)"),
         ("a shared shield)", "a shared shield"),
