@@ -104,14 +104,12 @@ class Engine:
         return reader if search.min_score is None else reader.with_threshold(search.min_score)
 
     def _new_reader(self, name: str, checkpoint: str | None = None) -> Reader:
-        if checkpoint:
-            return self._checkpoint_reader(checkpoint)
-        if name == "rules":
-            return RulesReader()
-        if name == "passage":
+        if checkpoint or name == "passage":
             from qa.answer.passage import PassageReader
 
-            return PassageReader(self._passage_spans())
+            return PassageReader(self.checkpoint_spans(checkpoint) if checkpoint else self._passage_spans())
+        if name == "rules":
+            return RulesReader()
         scorer = PairClassifier(ANSWER_MODEL, cache=self.settings.data_dir / MODEL_CACHE)
         return ModelReader(
             scorer, spans=self._passage_spans() if scorer.card.get("selection", {}).get("passage_weight") else None
@@ -146,11 +144,6 @@ class Engine:
             raise InvalidInput(str(error)) from error
         except (OSError, ValueError) as error:
             raise InvalidInput(f"--reader-model {name}: {error}") from error
-
-    def _checkpoint_reader(self, name: str) -> Reader:
-        from qa.answer.passage import PassageReader
-
-        return PassageReader(self.checkpoint_spans(name))
 
     def prepare_answer_model(self) -> None:
         """Export the answer model for ONNX Runtime (twice NumPy's speed) into the data directory, once.
