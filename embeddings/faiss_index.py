@@ -81,16 +81,22 @@ class FaissIndex:
                 self._removed.add(i)
         return removed
 
-    def search(self, query: Vectors, k: int) -> list[Neighbor]:
-        """The ``k`` nearest ids to one query vector, best first (fewer if the index is smaller)."""
-        return self._neighbors(query, k, exact=False)
+    def search(self, query: Vectors, k: int, allowed: npt.NDArray[np.int64] | None = None) -> list[Neighbor]:
+        """The ``k`` nearest ids to one query vector, best first (fewer if the index is smaller);
+        with ``allowed``, only among those ids."""
+        return self._neighbors(query, k, exact=False, allowed=allowed)
 
-    def _neighbors(self, query: Vectors, k: int, *, exact: bool) -> list[Neighbor]:
-        k = min(k, len(self))
+    def _neighbors(
+        self, query: Vectors, k: int, *, exact: bool, allowed: npt.NDArray[np.int64] | None = None
+    ) -> list[Neighbor]:
+        k = min(k, len(self) if allowed is None else len(allowed))
         if k <= 0:
             return []
-        search = self._store.exact_search if exact else self._store.search
-        scores, ids = search(self._as_matrix(query), k)
+        if allowed is not None:
+            scores, ids = self._store.search_among(self._as_matrix(query), k, allowed)
+        else:
+            search = self._store.exact_search if exact else self._store.search
+            scores, ids = search(self._as_matrix(query), k)
         # FAISS pads with id -1 when it finds fewer than k; never let those out.
         return [Neighbor(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i != -1]
 

@@ -46,6 +46,10 @@ class VectorStore(Protocol):
         """As ``search``, looking at every vector."""
         ...
 
+    def search_among(self, queries: Vectors, k: int, allowed: Ids) -> tuple[npt.NDArray[np.float32], Ids]:
+        """As ``search``, among the ``allowed`` ids only (FAISS's id selector)."""
+        ...
+
     def vectors(self, ids: list[int]) -> Vectors:
         """The stored vectors of ``ids`` (which must be present), decoded."""
         ...
@@ -89,6 +93,10 @@ class FlatStore:
         return scores, ids
 
     exact_search = search
+
+    def search_among(self, queries: Vectors, k: int, allowed: Ids) -> tuple[npt.NDArray[np.float32], Ids]:
+        scores, ids = self.index.search(queries, k, params=faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed)))  # type: ignore[call-arg]
+        return scores, ids
 
     def vectors(self, ids: list[int]) -> Vectors:
         return np.stack([self.index.reconstruct(int(i)) for i in ids])
@@ -151,6 +159,14 @@ class IvfStore:
 
     def search(self, queries: Vectors, k: int) -> tuple[npt.NDArray[np.float32], Ids]:
         scores, ids = self.index.search(queries, k)
+        return scores, ids
+
+    def search_among(self, queries: Vectors, k: int, allowed: Ids) -> tuple[npt.NDArray[np.float32], Ids]:
+        # A few allowed ids may sit in lists the usual probes miss: look in every list then (FAISS
+        # computes distances only for the allowed ids, so that stays cheap).
+        probe = self.ivf.nlist if len(allowed) < self.index.ntotal // 10 else self.ivf.nprobe
+        params = faiss.SearchParametersIVF(sel=faiss.IDSelectorBatch(allowed), nprobe=probe)  # type: ignore[call-arg]
+        scores, ids = self.index.search(queries, k, params=params)
         return scores, ids
 
     def exact_search(self, queries: Vectors, k: int) -> tuple[npt.NDArray[np.float32], Ids]:

@@ -47,7 +47,7 @@ def questions_to_ask(file: Path, titles: Sequence[str] = ()) -> tuple[Any, list[
     """The question set of ``file`` (only ``titles`` when given) and what to ask: (question, gold answers, kind)."""
     questions = load_question_file(file, titles)
     asked = [(q.text, q.answers, "answerable") for q in questions.answerable]
-    asked += [(text, (), "near miss") for text in questions.unanswerable]
+    asked += [(q.text, (), "near miss") for q in questions.unanswerable]
     if titles:
         others = sorted({str(a["title"]) for a in json.loads(file.read_text(encoding="utf-8"))["data"]} - set(titles))
         if others:

@@ -33,6 +33,7 @@ def _settings(args: argparse.Namespace) -> Settings:
                 "(an extractive QA checkpoint is read by the passage reader): leave out --reader, or --reader-model"
             )
         overrides |= models
+    overrides |= _time_settings(args)
     if overrides:
         search = SearchSettings(**{**search.__dict__, **overrides})
     data_dir = Path(args.data_dir).expanduser() if args.data_dir else default_data_dir()
@@ -41,6 +42,29 @@ def _settings(args: argparse.Namespace) -> Settings:
     if getattr(args, "device", None):
         extra["device"] = args.device
     return Settings(data_dir=data_dir, search=search, **extra)
+
+
+def _time_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """``--since``, ``--until``, ``--as-of`` (read as days; a month or year means its first or last day),
+    ``--timeline`` and ``--no-time-words``, for the commands that have them."""
+    from qa.language.dates import parse_day
+
+    found: dict[str, Any] = {}
+    for flag, field, end in (("--since", "since", False), ("--until", "until", True), ("--as-of", "as_of", True)):
+        text = getattr(args, field, None)
+        if text is None:
+            continue
+        try:
+            found[field] = parse_day(text, end=end)
+        except ValueError as error:
+            raise InvalidInput(f"{flag} {text!r}: {error}") from error
+    if "since" in found and "until" in found and found["until"] < found["since"]:
+        raise InvalidInput(f"--until {args.until} is before --since {args.since}; swap them")
+    if getattr(args, "timeline", False):
+        found["timeline"] = True
+    if getattr(args, "no_time_words", False):
+        found["time_words"] = False
+    return found
 
 
 def _chunking(args: argparse.Namespace) -> ChunkSettings | None:
@@ -302,6 +326,25 @@ def build_parser() -> argparse.ArgumentParser:
             "BM25 gets the rest",
         )
 
+    def time_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--since", metavar="DATE", help="only articles dated from DATE (YYYY-MM-DD, YYYY-MM or YYYY)")
+        p.add_argument("--until", metavar="DATE", help="only articles dated up to DATE (a month or year: its end)")
+        p.add_argument(
+            "--as-of",
+            metavar="DATE",
+            help="read 'last week', 'now' and 'the latest' as of DATE (default: the collection's newest article)",
+        )
+        p.add_argument(
+            "--timeline",
+            action="store_true",
+            help="also lay out the story: each article's answering sentence, oldest first",
+        )
+        p.add_argument(
+            "--no-time-words",
+            action="store_true",
+            help="take 'in March', 'last week', 'the latest' as plain words (no period, no date filter)",
+        )
+
     p = commands.add_parser("ingest", help="add articles (files or folders) to a collection")
     p.add_argument(
         "paths",
@@ -346,6 +389,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--collection", "-c", default="default")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     search_options(p)
+    time_options(p)
     p.set_defaults(run=cmd_ask)
 
     p = commands.add_parser(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,7 @@ from embeddings.onnx_embedder import OnnxEmbedder
 from embeddings.pair_classifier import export_answer_model, exported_path
 from embeddings.token_embedder import UnsupportedModel
 from qa.answer.base import Reader
+from qa.answer.dated import TimeAsk, answer_in_time, date_limits
 from qa.answer.model import ANSWER_MODEL, ModelReader
 from qa.answer.rules import RulesReader
 from qa.errors import CollectionNotFound, InvalidInput, NothingToIngest
@@ -21,6 +23,7 @@ from qa.index.collection import Collection, open_store
 from qa.index.ingest import Progress, ingest
 from qa.index.manifest import MANIFEST, read_manifest
 from qa.index.swap import remove_leftovers
+from qa.language.dates import TimeQuestion, mentions_time, read_time
 from qa.search.retrieval import Searcher
 from qa.settings import ChunkSettings, SearchSettings, Settings
 from qa.sources.base import is_url
@@ -294,10 +297,29 @@ class Engine:
         """Answer one question from one collection; ``query`` overrides what is searched for."""
         search = search or self.settings.search
         searcher = self.searcher(collection)
+        timed = None if query else self.time_ask(question, searcher, search)
+        if timed is not None:
+            return answer_in_time(question, timed, self.reader(search), searcher, search)
         query = query or question
         vector = searcher.embedder.embed_query(query)
         hits = searcher.search(query, search, query_vector=vector)
         return self.reader(search).read(question, query, vector, hits, searcher.collection)
+
+    def time_ask(self, question: str, searcher: Searcher, search: SearchSettings) -> TimeAsk | None:
+        """What the question and the settings ask of time; None when nothing (the usual path)."""
+        wants_time = search.time_words and mentions_time(question)
+        if not (wants_time or search.since or search.until or search.timeline):
+            return None
+        dates = searcher.collection.dates
+        limits = date_limits(search, searcher.collection.name, dates.first, dates.last)
+        if dates.last is None and not search.timeline:
+            return None  # no article has a date: time words are only words here
+        as_of = search.as_of or dates.last or date.today()
+        time = read_time(question, as_of) if wants_time else TimeQuestion(search_text=question)
+        timeline = search.timeline or time.timeline
+        if time.period is None and not time.latest and not timeline and limits is None:
+            return None
+        return TimeAsk(time, as_of, limits, timeline)
 
     def forget(self, name: str) -> None:
         """Drop a cached collection so the next question reloads it (after ingest or removal)."""

@@ -18,6 +18,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from qa.answer.base import Reader
 from qa.engine import Engine
 from qa.errors import InvalidInput
 from qa.index.ingest import ingest
-from qa.settings import ChunkSettings, Settings
+from qa.settings import ChunkSettings, SearchSettings, Settings
 from qa.sources.files import read_paths
 from qa.sources.records import record_article, squad_record
 from qa.types import Answer, Article, Skip
@@ -38,6 +39,20 @@ CUTOFFS = (1, 5, 10)
 class Question:
     text: str
     answers: tuple[str, ...]
+    articles: tuple[str, ...] = ()
+    """Ids of the articles that state the answer (for the period asked); "answered from the right period"
+    counts the answers quoted from one of them."""
+    since: date | None = None
+    until: date | None = None
+    as_of: date | None = None
+    kind: str = ""
+    """A label to break the figures down by (period, relative, latest, …)."""
+
+    def search(self, search: SearchSettings) -> SearchSettings:
+        """The search settings with this question's own date range and as-of day."""
+        if self.since is None and self.until is None and self.as_of is None:
+            return search
+        return replace(search, since=self.since, until=self.until, as_of=self.as_of)
 
 
 @dataclass(frozen=True)
@@ -45,7 +60,7 @@ class QuestionSet:
     """A question file: answerable questions, unanswerable ones, and its articles (SQuAD only)."""
 
     answerable: list[Question]
-    unanswerable: list[str]
+    unanswerable: list[Question]
     articles: list[Article]
 
 
@@ -119,7 +134,7 @@ def _parse_multiple_choice(data: Any, path: Path) -> QuestionSet:
     """
     articles: list[Article] = []
     answerable: list[Question] = []
-    unanswerable: list[str] = []
+    unanswerable: list[Question] = []
     try:
         for entry in data["data"]:
             article = _article(entry, str(len(articles)), path)
@@ -127,7 +142,7 @@ def _parse_multiple_choice(data: Any, path: Path) -> QuestionSet:
             for question in entry["questions"]:
                 answer = str(question["answer"]).strip().rstrip(".")
                 if answer.casefold() == NOT_ANSWERABLE:
-                    unanswerable.append(question["question"].strip())
+                    unanswerable.append(Question(question["question"].strip(), ()))
                 elif answer and answer in article.text:
                     answerable.append(Question(question["question"].strip(), (answer,)))
     except (KeyError, TypeError) as error:
@@ -152,11 +167,34 @@ def load_question_file(path: Path, titles: Sequence[str] = ()) -> QuestionSet:
         return _parse_multiple_choice(data, path)
     if isinstance(data, dict) and "data" in data:
         articles, questions = _parse_squad(data, path, titles)
-        return QuestionSet([q for q in questions if q.answers], [q.text for q in questions if not q.answers], articles)
+        return QuestionSet([q for q in questions if q.answers], [q for q in questions if not q.answers], articles)
     if not isinstance(data, dict) or not ({"questions", "unanswerable"} & set(data)):
         raise InvalidInput(f"{path}: expected SQuAD format or {{'questions': [...], 'unanswerable': [...]}}")
-    answerable = [Question(q["question"], tuple(q["answers"])) for q in data.get("questions", [])]
-    return QuestionSet(answerable, [q["question"] for q in data.get("unanswerable", [])], [])
+    answerable = [_own_question(q, path) for q in data.get("questions", [])]
+    return QuestionSet(answerable, [_own_question(q, path) for q in data.get("unanswerable", [])], [])
+
+
+def _own_question(record: Any, path: Path) -> Question:
+    """A question of our own file: ``question``, ``answers`` (strings), and optionally ``articles`` (ids that
+    state it), ``from``/``until``/``as_of`` (dates, as ``ask --since/--until/--as-of``) and ``kind``."""
+    from qa.language.dates import parse_day
+
+    try:
+        text = str(record["question"])
+        days: dict[str, date | None] = {}
+        for key, end in (("from", False), ("until", True), ("as_of", True)):
+            days[key] = parse_day(str(record[key]), end=end) if record.get(key) else None
+        return Question(
+            text,
+            tuple(record.get("answers", ())),
+            tuple(record.get("articles", ())),
+            days["from"],
+            days["until"],
+            days["as_of"],
+            str(record.get("kind", "")),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise InvalidInput(f"{path}: question {record!r}: {error}") from error
 
 
 def first_rank(passages: list[str], answers: tuple[str, ...]) -> int | None:
@@ -220,6 +258,7 @@ def evaluate(
         raise InvalidInput(f"{path} holds questions only; give the articles to ask them of with --articles")
     if unanswerable is not None:
         refusable += load_question_file(unanswerable).unanswerable
+    dated = any(q.articles for q in answerable)
     if limit is not None and 0 < limit < len(answerable):
         # Spread evenly over the file: questions come grouped by article.
         answerable = [answerable[i * len(answerable) // limit] for i in range(limit)]
@@ -243,14 +282,22 @@ def evaluate(
         refused = 0
         latencies: list[float] = []
         engine.ask("warm-up question", name, search)
+        right_period: dict[str, list[bool]] = {}
         for number, question in enumerate(answerable, start=1):
             started = time.perf_counter()
-            answer = engine.ask(question.text, name, search)
+            answer = engine.ask(question.text, name, question.search(search))
             latencies.append(time.perf_counter() - started)
-            rank = first_rank([h.chunk.text for h in answer.passages], question.answers)
+            if question.answers:
+                rank = first_rank([h.chunk.text for h in answer.passages], question.answers)
+                correct = answer.sentence is not None and any(a in answer.sentence for a in question.answers)
+            else:
+                rank = first_rank([h.chunk.article_id for h in answer.passages], question.articles)
+                correct = answer.found and answer.chunk is not None and answer.chunk.article_id in question.articles
             ranks.append(rank)
-            correct = answer.sentence is not None and any(a in answer.sentence for a in question.answers)
             sentence_hits += correct
+            if question.articles:
+                quoted = answer.chunk.article_id if answer.chunk is not None else None
+                right_period.setdefault(question.kind or "all", []).append(answer.found and quoted in question.articles)
             if answer.found and answer.words is not None:
                 words_total += words_f1(answer.words, question.answers)
                 words_shown += 1
@@ -261,11 +308,13 @@ def evaluate(
             if progress and number % 250 == 0:
                 print(f"  {number}/{len(answerable)} questions", file=sys.stderr)
         refused_unanswerable = 0
-        for text in refusable:
-            answer = engine.ask(text, name, search)
+        refused_by_kind: dict[str, list[bool]] = {}
+        for unasked in refusable:
+            answer = engine.ask(unasked.text, name, unasked.search(search))
             refused_unanswerable += not answer.found
+            refused_by_kind.setdefault(unasked.kind or "all", []).append(not answer.found)
             if details is not None:
-                details.append(_detail(text, False, answer, None, False))
+                details.append(_detail(unasked.text, False, answer, None, False))
     n = len(answerable) or 1
     latencies.sort()
     return {
@@ -291,6 +340,20 @@ def evaluate(
         "latency_ms_median": 1000 * statistics.median(latencies) if latencies else 0.0,
         "latency_ms_p95": 1000 * latencies[int(0.95 * (len(latencies) - 1))] if latencies else 0.0,
         "ingest_seconds": ingest_seconds,
+        **(_period_figures(right_period, refused_by_kind) if dated else {}),
+    }
+
+
+def _period_figures(right: dict[str, list[bool]], refused: dict[str, list[bool]]) -> dict[str, Any]:
+    """Share of the questions with expected articles answered from one of them, over all and by kind;
+    share of the unanswerable refused, by kind."""
+    every = [r for rs in right.values() for r in rs]
+    return {
+        "right_period": sum(every) / len(every) if every else None,
+        "right_period_by_kind": {k: {"share": sum(v) / len(v), "questions": len(v)} for k, v in sorted(right.items())},
+        "refused_unanswerable_by_kind": {
+            k: {"share": sum(v) / len(v), "questions": len(v)} for k, v in sorted(refused.items())
+        },
     }
 
 
@@ -311,6 +374,17 @@ def _detail(
         "words": answer.words,
         "words_f1": round(f1, 4),
     }
+
+
+def _period_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
+    if report.get("right_period") is None:
+        return []
+    rows = [("answered from the right period", f"{report['right_period']:.3f}")]
+    by_kind = report.get("right_period_by_kind", {})
+    rows += [(f"  {kind}", f"{v['share']:.3f} of {v['questions']}") for kind, v in by_kind.items() if len(by_kind) > 1]
+    refused = report.get("refused_unanswerable_by_kind", {})
+    rows += [(f"  not found: {kind}", f"{v['share']:.3f} of {v['questions']}") for kind, v in refused.items()]
+    return rows
 
 
 def report_table(report: dict[str, Any]) -> str:
@@ -335,6 +409,7 @@ def report_table(report: dict[str, Any]) -> str:
             if report["unanswerable"]
             else []
         ),
+        *_period_rows(report),
         ("latency median / p95", f"{report['latency_ms_median']:.1f} / {report['latency_ms_p95']:.1f} ms"),
         ("ingest time", f"{report['ingest_seconds']:.1f} s"),
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -46,6 +47,15 @@ class SearchSettings:
     """An extractive QA checkpoint (Hugging Face name or folder) read by the passage reader instead of the
     project's own; with it, ``reader`` is "passage"."""
     rerank_depth: int = 20
+    since: date | None = None
+    until: date | None = None
+    """Only articles dated from ``since`` to ``until`` (either may be open)."""
+    as_of: date | None = None
+    """The day "last week", "now" and "the latest" are read against; None: the collection's newest article."""
+    timeline: bool = False
+    """Also lay out the story: each article's answering sentence, oldest first."""
+    time_words: bool = True
+    """Read the question's time words ("in March", "last week", "the latest"); off takes them as plain words."""
 
 
 @dataclass(frozen=True)

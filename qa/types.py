@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import date
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,39 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Period:
+    """A stretch of time a question is about (``start`` to ``end``, both days included), as read from its
+    words ("in March 1987", "last week") or given as ``--since``/``--until``.
+
+    News reports a period's facts after it: ``reported_until`` is the last publication day that may
+    still be about it (a month's figures come out weeks later), and articles dated after ``end`` count
+    only where they name the period. A period from ``--since``/``--until`` (``strict``) is a plain
+    filter on the articles' dates.
+    """
+
+    start: date
+    end: date
+    label: str
+    """How it is shown: "March 1987", "12 to 18 October 1987"."""
+    phrase: str = ""
+    """The question's words that named it ("in March 1987"); empty for ``--since``/``--until``."""
+    grain: str = "day"
+    """day, week, month, quarter or year: how long its facts take to be reported."""
+    strict: bool = False
+    reported_until: date | None = None
+
+    @property
+    def last_report(self) -> date:
+        """The last publication day searched: ``reported_until``, else the end for a strict period."""
+        if self.strict or self.reported_until is None:
+            return self.end
+        return self.reported_until
+
+    def holds(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
+@dataclass(frozen=True)
 class Answer:
     """The answer to one question: the best sentence (if found) and the passages behind it.
 
@@ -94,6 +128,20 @@ class Answer:
     span_end: int | None = None
     """The answering words within the sentence (article offsets, like ``sentence_start``), where the
     reader says which they are."""
+    period: Period | None = None
+    """The period the question was read as asking about ("About March 1987"); the search kept to it."""
+    as_of: date | None = None
+    """The date the question's "last week", "now" and "latest" were read against."""
+    latest: bool = False
+    """The question asked for the latest: the answer is the newest article's that states it."""
+    earlier: tuple[Answer, ...] = ()
+    """For "the latest": older articles' answers that differ, newest first."""
+    nearest: Answer | None = None
+    """Not found for the period: the best answer from outside it, offered as such."""
+    timeline: tuple[Answer, ...] = ()
+    """For a timeline: one answer per dated article on the story, oldest first."""
+    conflicts: tuple[Answer, ...] = ()
+    """Answers from other articles that give another value (figure, name, date) for the question."""
 
     @property
     def words(self) -> str | None:
@@ -102,3 +150,10 @@ class Answer:
             return None
         offset = self.sentence_start or 0
         return (self.sentence or "")[(self.span_start or 0) - offset : (self.span_end or 0) - offset]
+
+    @property
+    def chunk(self) -> Chunk | None:
+        """The passage holding the answer sentence (None when not found)."""
+        if not self.found or self.passage_index is None:
+            return None
+        return self.passages[self.passage_index].chunk

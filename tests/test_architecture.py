@@ -22,7 +22,7 @@ ALLOWED: dict[str, set[str]] = {
     "qa.index": {"qa.language", "qa.sources"},
     "qa.search": {"qa.language", "qa.index"},
     "qa.answer": {"qa.language", "qa.index", "qa.search"},
-    "qa.engine": {"qa.sources", "qa.index", "qa.search", "qa.answer"},
+    "qa.engine": {"qa.language", "qa.sources", "qa.index", "qa.search", "qa.answer"},
     "qa.chat": {"qa.language", "qa.sources", "qa.index", "qa.search", "qa.answer", "qa.engine", "qa.terminal"},
 }
 ANYTHING = {"qa.cli", "qa.evaluation", "qa.calibration"}

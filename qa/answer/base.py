@@ -7,6 +7,7 @@ keeps the earlier word-overlap rules for comparison (``--reader rules``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from embeddings import Vectors
@@ -32,6 +33,11 @@ class Reader(Protocol):
 
     def with_threshold(self, min_score: float) -> Reader:
         """The same reader with another "not found" threshold."""
+        ...
+
+    def preferring(self, prefer: Callable[[str], float] | None) -> Reader:
+        """The same reader leaning, when it chooses, towards sentences ``prefer`` scores above 0 (a log-odds
+        bonus); a reader that cannot weigh sentences so returns itself."""
         ...
 
     def describe(self) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -15,6 +16,7 @@ from typing import Any, Protocol
 from embeddings import Vectors
 from embeddings.pair_classifier import PairReading
 from qa.answer.base import found, refused
+from qa.answer.conflicts import conflicting
 from qa.answer.overlap import Candidate, able_to_answer, candidates, confidence, sentence_scores
 from qa.answer.pairs import answer_pair
 from qa.index.collection import Collection
@@ -149,9 +151,11 @@ class ModelReader:
         shortlist: int = 8,
         rerank: bool = True,
         spans: RangeScorer | None = None,
+        prefer: Callable[[str], float] | None = None,
     ) -> None:
         self.scorer = scorer
         self.spans = spans
+        self.prefer = prefer
         card = scorer.card
         self.name = f"{card.get('name', scorer.name)} v{card.get('version', '?')}"
         self.min_score = float(card.get("calibration", {}).get("threshold", 0.5)) if min_score is None else min_score
@@ -171,7 +175,14 @@ class ModelReader:
             shortlist=self.shortlist,
             rerank=self.rerank,
             spans=self.spans,
+            prefer=self.prefer,
         )
+
+    def preferring(self, prefer: Callable[[str], float] | None) -> ModelReader:
+        """The same reader adding ``prefer(sentence)`` to each candidate's log-odds when choosing."""
+        reader = self.with_threshold(self.min_score)
+        reader.prefer = prefer
+        return reader
 
     def describe(self) -> dict[str, Any]:
         card = self.scorer.card
@@ -235,15 +246,15 @@ class ModelReader:
         can point to the answer's words in the sentence, which a lead restating the question's words
         cannot offer. Both weights were chosen on held-out articles.
         """
-        return max(
-            scored,
-            key=lambda s: (
-                logit(s.probability)
-                + self.cheap_weight * s.cheap
-                + self.span_weight * s.margin
-                + self.passage_weight * s.passage_margin
-            ),
-            default=None,
+        return max(scored, key=self._key, default=None)
+
+    def _key(self, s: Scored) -> float:
+        return (
+            logit(s.probability)
+            + self.cheap_weight * s.cheap
+            + self.span_weight * s.margin
+            + self.passage_weight * s.passage_margin
+            + (self.prefer(s.candidate.text) if self.prefer is not None else 0.0)
         )
 
     def read(self, question: str, query: str, query_vector: Vectors, hits: list[Hit], collection: Collection) -> Answer:
@@ -259,4 +270,26 @@ class ModelReader:
             sentence = replace(sentence, passage=0)
         if score < self.min_score:
             return refused(question, query, hits, score, self.name)
-        return found(question, query, hits, sentence, score, self.name, best.span)
+        answer = found(question, query, hits, sentence, score, self.name, best.span)
+        others = self.others(question, query, hits, reading, best, collection)
+        return replace(answer, conflicts=conflicting(answer, others)) if others else answer
+
+    def others(
+        self, question: str, query: str, hits: list[Hit], reading: Reading, best: Scored, collection: Collection
+    ) -> list[Answer]:
+        """The best shortlisted sentence of each other article, where it too passes the threshold."""
+        article = hits[best.candidate.passage].chunk.article_id if best.candidate.passage < len(hits) else None
+        ranked = sorted(reading.scored, key=self._key, reverse=True)
+        seen = {article}
+        answers = []
+        for scored in ranked:
+            hit = hits[scored.candidate.passage]
+            if hit.chunk.article_id in seen:
+                continue
+            seen.add(hit.chunk.article_id)
+            support = self.support(query, hits, reading, scored, collection)
+            score = calibrated(scored.probability, support, self.scorer.card, scored.passage_margin)
+            if score >= self.min_score:
+                sentence = replace(scored.candidate, passage=0)
+                answers.append(found(question, query, [hit], sentence, score, self.name, scored.span))
+        return answers

@@ -9,6 +9,7 @@ holds the best span, with the span set apart. Trained by training/train_passage_
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -50,6 +51,9 @@ class PassageReader:
 
     def with_threshold(self, min_score: float) -> PassageReader:
         return PassageReader(self.spans, min_score=min_score, passages=self.passages)
+
+    def preferring(self, prefer: Callable[[str], float] | None) -> PassageReader:
+        return self
 
     def describe(self) -> dict[str, Any]:
         card = self.spans.card

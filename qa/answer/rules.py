@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -24,6 +25,9 @@ class RulesReader:
 
     def with_threshold(self, min_score: float) -> RulesReader:
         return replace(self, min_score=min_score)
+
+    def preferring(self, prefer: Callable[[str], float] | None) -> RulesReader:
+        return self
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "threshold": self.min_score}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from qa.types import Answer, Chunk, Hit
+from qa.types import Answer, Chunk, Hit, Period
 
 
 def citation_meta(chunk: Chunk) -> list[str]:
@@ -53,7 +53,51 @@ def answer_data(answer: Answer, reader: dict[str, Any] | None = None) -> dict[st
         "answer_words": _words(answer),
         "passages": [hit_data(h) for h in answer.passages],
         "reader": reader if reader is not None else {"name": answer.reader},
+        "date_range": period_data(answer.period),
+        "as_of": answer.as_of.isoformat() if answer.as_of else None,
+        "latest": answer.latest,
+        "earlier": [statement_data(a) for a in answer.earlier],
+        "nearest": statement_data(answer.nearest) if answer.nearest is not None else None,
+        "timeline": [statement_data(a) for a in answer.timeline],
+        "conflicts": [statement_data(a) for a in answer.conflicts],
     }
+
+
+def period_data(period: Period | None) -> dict[str, Any] | None:
+    """The period a question was read as asking about: its days, the days searched and how it is shown."""
+    if period is None:
+        return None
+    return {
+        "from": period.start.isoformat() if period.start.year > 1 else None,
+        "until": period.end.isoformat() if period.end.year < 9999 else None,
+        "reported_until": period.last_report.isoformat() if period.last_report.year < 9999 else None,
+        "label": period.label,
+        "words": period.phrase or None,
+        "filter": period.strict,
+    }
+
+
+def statement_data(answer: Answer) -> dict[str, Any]:
+    """One article's answer, for the lists beside the main answer (earlier, nearest, timeline, conflicts)."""
+    chunk = answer.chunk
+    return {
+        "answer": answer.sentence,
+        "answer_words": _words(answer),
+        "confidence": round(answer.confidence, 4),
+        "date": chunk.date if chunk else None,
+        "headline": chunk.title if chunk else None,
+        "source": chunk.source if chunk else None,
+        "url": chunk.url if chunk else None,
+        "article_id": chunk.article_id if chunk else None,
+        "answer_start": answer.sentence_start,
+        "answer_end": answer.sentence_end,
+    }
+
+
+def statement_line(answer: Answer) -> str:
+    """One article's answer on a line: the sentence, then its citation."""
+    chunk = answer.chunk
+    return f"{answer.sentence}  [{citation(chunk)}]" if chunk is not None else ""
 
 
 def _words(answer: Answer) -> dict[str, Any] | None:
@@ -63,9 +107,44 @@ def _words(answer: Answer) -> dict[str, Any] | None:
     return {"text": answer.words, "start": answer.span_start, "end": answer.span_end}
 
 
+def _beside(answer: Answer, width: int) -> list[str]:
+    """What the terminal shows under the answer: the nearest answer outside the period, older answers
+    that differ, reports that disagree, and the timeline."""
+    lines: list[str] = []
+    wrap = {"width": width, "initial_indent": "  - ", "subsequent_indent": "    "}
+    if answer.nearest is not None and answer.period is not None:
+        chunk = answer.nearest.chunk
+        lines += ["", f"Nearest dated answer, from outside {answer.period.label} ({chunk.date if chunk else '?'}):"]
+        lines += textwrap.wrap(statement_line(answer.nearest), **wrap)  # type: ignore[arg-type]
+    for title, items in (
+        ("Earlier, and different:", answer.earlier),
+        ("Other reports give another answer:", answer.conflicts),
+    ):
+        if items:
+            lines += ["", title]
+            for item in items:
+                lines += textwrap.wrap(statement_line(item), **wrap)  # type: ignore[arg-type]
+    if answer.timeline:
+        lines += ["", "Timeline (oldest first):"]
+        for item in answer.timeline:
+            chunk = item.chunk
+            lines += textwrap.wrap(
+                f"{chunk.date if chunk else '?'}  {item.sentence}  [{chunk.title if chunk else ''}]",
+                width,
+                initial_indent="  ",
+                subsequent_indent="              ",
+            )
+    return lines
+
+
 def answer_text(answer: Answer, width: int = 100) -> str:
     """The answer as the terminal shows it: sentence, citation, then the passages with scores."""
     lines: list[str] = []
+    if answer.period is not None:
+        undo = "" if answer.period.strict else " (--no-time-words to ask without it)"
+        lines.append(f"About {answer.period.label}{undo}")
+    if answer.latest and answer.found and answer.chunk is not None:
+        lines.append(f"As of {answer.chunk.date} (the newest article that states it):")
     if answer.found and answer.sentence is not None and answer.passage_index is not None:
         lines += textwrap.wrap(answer.sentence, width) or [answer.sentence]
         if answer.words:
@@ -73,8 +152,9 @@ def answer_text(answer: Answer, width: int = 100) -> str:
         lines.append(f"  [{answer.passage_index + 1}] {citation(answer.passages[answer.passage_index].chunk)}")
         heading = "Passages:"
     else:
-        lines.append("Not found in these articles.")
+        lines.append(f"Not found for {answer.period.label}." if answer.period else "Not found in these articles.")
         heading = "Closest passages (they do not state the answer):" if answer.passages else "No passage matched."
+    lines += _beside(answer, width)
     lines += ["", heading]
     for number, hit in enumerate(answer.passages, start=1):
         lines.append(f"[{number}] score {hit.score:.3f}  {citation(hit.chunk)}")

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
 from embeddings import Embedder, FaissIndex
 from embeddings.segments import read_ids
 from qa.errors import CollectionCorrupt, CollectionMismatch, CollectionNotFound
+from qa.index.dates import DateIndex
 from qa.index.lexical import BM25Index, LexicalIndex
 from qa.index.manifest import (
     BM25_DIR,
@@ -52,6 +54,8 @@ class Collection:
         self.vectors = vectors
         self.sentence_vectors = sentence_vectors
         self.lexical = lexical
+        self._dates: DateIndex | None = None
+        self._dates_lock = threading.Lock()
 
     @property
     def name(self) -> str:
@@ -119,6 +123,14 @@ class Collection:
                 f"collection {self.name!r} was built with model {model!r} (dimension {dim}), "
                 f"not {embedder.name!r} (dimension {embedder.dim}); use --model {model} or rebuild with --replace"
             )
+
+    @property
+    def dates(self) -> DateIndex:
+        """The day of every passage and sentence, read from the articles on first use."""
+        with self._dates_lock:
+            if self._dates is None:
+                self._dates = DateIndex(self.store)
+            return self._dates
 
     def close(self) -> None:
         self.store.close()

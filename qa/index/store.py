@@ -172,6 +172,14 @@ class Store:
         )
         return [(int(a), int(b), int(c)) for a, b, c in rows]
 
+    def dates(self) -> tuple[list[tuple[int, str | None]], list[tuple[int, str | None]]]:
+        """Every chunk's and every sentence's id with its article's date as stored, for filtering by date."""
+        chunks = self._db.execute("SELECT c.id, a.date FROM chunks c JOIN articles a ON a.id = c.article_id").fetchall()
+        sentences = self._db.execute(
+            "SELECT s.id, a.date FROM sentences s JOIN articles a ON a.id = s.article_id"
+        ).fetchall()
+        return chunks, sentences
+
     def chunks_of_sentences(self, sentence_ids: list[int]) -> list[tuple[int, int]]:
         """``(sentence id, chunk id)`` for every chunk that contains one of the sentences."""
         if not sentence_ids:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import numpy.typing as npt
 
@@ -76,8 +78,15 @@ class Searcher:
         self._row_of = np.full(int(ids.max()) + 1 if len(ids) else 0, -1, dtype=np.int64)
         self._row_of[ids] = np.arange(len(ids))
 
-    def search(self, query: str, settings: SearchSettings, query_vector: Vectors | None = None) -> list[Hit]:
-        """The best ``settings.k`` passages, best first, each with its fused and component scores."""
+    def search(
+        self,
+        query: str,
+        settings: SearchSettings,
+        query_vector: Vectors | None = None,
+        within: tuple[date, date] | None = None,
+    ) -> list[Hit]:
+        """The best ``settings.k`` passages, best first, each with its fused and component scores;
+        ``within``: only passages of articles dated from the first day to the second."""
         total = len(self.collection.vectors)
         if settings.k < 1:
             raise InvalidInput(f"k={settings.k} must be at least 1")
@@ -87,12 +96,19 @@ class Searcher:
         pool = max(settings.candidates, k)
         vector = self.embedder.embed_query(query) if query_vector is None else query_vector
 
+        allowed = None
+        if within is not None:
+            allowed = self.collection.dates.chunk_ids(*within)
+            if len(allowed) == 0:
+                return []
         dense: dict[int, float] = {}
         if settings.retriever != "bm25":
-            dense = {n.id: n.score for n in self.collection.vectors.search(vector, pool)}
+            dense = {n.id: n.score for n in self.collection.vectors.search(vector, pool, allowed)}
         lexical: dict[int, float] = {}
         if settings.retriever != "dense":
             scores = self.collection.lexical.scores(query)
+            if within is not None:
+                scores = scores * self.collection.dates.in_range(self.collection.lexical.ids, *within)
             # Only passages holding a question word score; pick among those (a few percent of a big collection).
             holding = np.flatnonzero(scores > 0)
             top = holding[top_rows(scores[holding], pool)]
@@ -104,7 +120,7 @@ class Searcher:
         elif settings.retriever == "bm25":
             ranked = lexical
         else:
-            sentence = self._best_sentences(vector, settings.candidates * 2)
+            sentence = self._best_sentences(vector, settings.candidates * 2, within)
             ranked = fuse(dense, lexical, settings.dense_weight, sentence, settings.sentence_weight)
         # Re-ranking looks deeper than k; either way take spares, for near-duplicates to be skipped.
         wanted = max(k, settings.rerank_depth) if self.scorer is not None else k
@@ -127,13 +143,14 @@ class Searcher:
             hits = rerank(query, hits, self.scorer)
         return hits[:k]
 
-    def _best_sentences(self, vector: Vectors, pool: int) -> dict[int, float]:
+    def _best_sentences(self, vector: Vectors, pool: int, within: tuple[date, date] | None = None) -> dict[int, float]:
         """For passages holding one of the ``pool`` sentences nearest the query: the best such cosine.
 
         A passage whose one sentence answers the question scores well here even when the rest of
         the passage is about something else, which dilutes its own vector.
         """
-        nearest = dict(self.collection.sentence_vectors.search(vector, pool))
+        allowed = self.collection.dates.sentence_ids(*within) if within is not None else None
+        nearest = dict(self.collection.sentence_vectors.search(vector, pool, allowed))
         best: dict[int, float] = {}
         for sentence_id, chunk_id in self.collection.store.chunks_of_sentences(list(nearest)):
             best[chunk_id] = max(best.get(chunk_id, -1.0), nearest[sentence_id])
