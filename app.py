@@ -17,8 +17,8 @@ import gradio as gr
 
 from qa.chat.conversation import Turn
 from qa.chat.generation import llm_config
-from qa.chat.render import STYLESHEET, ingest_html, problem_html, question_html, stats_html
-from qa.chat.service import MAX_UPLOAD_MB, ChatService
+from qa.chat.render import STYLESHEET, ingest_html, problem_html, question_html, stats_html, timeline_html
+from qa.chat.service import MAX_UPLOAD_MB, ChatService, When, timeline_frame
 from qa.chat.serving import add_app_options, exposure_warnings, local_url
 from qa.engine import SAMPLE_COLLECTION, Engine
 from qa.errors import QAError
@@ -57,11 +57,21 @@ def build(service: ChatService, selected: str) -> gr.Blocks:
             return "", messages, ""
         return "", [*messages, {"role": "user", "content": question_html(question)}], question
 
-    def respond(question: str, collection: str, messages: Messages, turns: list[Turn]) -> Iterator[Any]:
+    def respond(
+        question: str,
+        collection: str,
+        messages: Messages,
+        turns: list[Turn],
+        since: str,
+        until: str,
+        as_of: str,
+        time_words: bool,
+    ) -> Iterator[Any]:
         if not question:
             yield messages, turns
             return
-        for reply in service.reply(question, collection, turns):
+        when = When(since or "", until or "", as_of or "", time_words=bool(time_words))
+        for reply in service.reply(question, collection, turns, when):
             shown = [*messages, {"role": "assistant", "content": reply.html}]
             yield shown, [*turns, reply.turn] if reply.turn else turns
 
@@ -90,19 +100,44 @@ def build(service: ChatService, selected: str) -> gr.Blocks:
         picker_update = gr.Dropdown(choices=service.collections(), value=name)
         return picker_update, stats(name), ingest_html(report), None, "", ""
 
-    def ask(question: str, collection: str = selected) -> dict[str, Any]:
+    def lay_out(question: str, collection: str, since: str, until: str, as_of: str) -> tuple[str, Any]:
+        question = (question or "").strip()
+        if not question:
+            return problem_html("Type what the story is about first, e.g. “Japan money supply”."), None
+        try:
+            answer = service.ask(question, collection, when=When(since or "", until or "", as_of or "", timeline=True))
+        except QAError as error:
+            return problem_html(str(error)), None
+        return timeline_html(answer), timeline_frame(answer)
+
+    def ask(
+        question: str,
+        collection: str = selected,
+        since: str = "",
+        until: str = "",
+        as_of: str = "",
+        timeline: bool = False,
+    ) -> dict[str, Any]:
         """Answer a question from a set of news articles, quoting the sentence of an article that answers it.
+
+        Time words in the question ("in March 1987", "last week", "the latest") are read against the
+        newest article (or as_of) and keep the search to that period.
 
         Args:
             question: the question, in plain words (e.g. "What did NATO propose to Russia?")
             collection: the article set to ask; the app's picker lists them
+            since: only articles dated from this day (YYYY-MM-DD, YYYY-MM or YYYY); empty for no limit
+            until: only articles dated up to this day; empty for no limit
+            as_of: the day "last week", "now" and "the latest" are read against; empty for the newest article
+            timeline: also lay out the story: each article's answering sentence, oldest first
 
         Returns:
-            found (false when the articles do not say), answer (the quoted sentence), confidence, and
-            passages: the passages it came from, each with its article's title, source, date and URL
+            found (false when the articles do not say), answer (the quoted sentence), confidence,
+            passages (each with its article's title, source, date and URL), date_range (the period the
+            question was read as asking about), as_of, earlier, nearest, timeline and conflicts
         """
         try:
-            return service.ask_data(question, collection)
+            return service.ask_data(question, collection, When(since, until, as_of, timeline=timeline))
         except QAError as error:
             raise gr.Error(str(error)) from error
 
@@ -144,37 +179,80 @@ def build(service: ChatService, selected: str) -> gr.Blocks:
                     )
                     add = gr.Button("Add articles", elem_id="aqa-add")
                     report = gr.HTML(elem_id="aqa-report")
-            with gr.Column(scale=3, min_width=340, elem_id="aqa-main"):
-                chatbot = gr.Chatbot(
-                    elem_id="aqa-chat",
-                    show_label=False,
-                    height="64vh",
-                    # Messages are HTML built from escaped text: no Markdown or LaTeX pass may rewrite them.
-                    render_markdown=False,
-                    sanitize_html=True,
-                    latex_delimiters=[],
-                    allow_tags=False,
-                    buttons=["copy"],
-                    feedback_options=None,
-                    placeholder="Ask a question about the articles in this set.",
-                )
-                with gr.Row(equal_height=True, elem_id="aqa-ask-row"):
-                    question = gr.Textbox(
-                        placeholder="Ask a question, or a follow-up like “Who said that?”",
-                        show_label=False,
-                        scale=6,
-                        min_width=200,
-                        elem_id="aqa-question",
-                        autofocus=True,
+                with gr.Accordion("Dates", open=False, elem_id="aqa-dates"):
+                    since = gr.Textbox(label="From", placeholder="YYYY-MM-DD, YYYY-MM or YYYY", elem_id="aqa-since")
+                    until = gr.Textbox(label="Until", placeholder="YYYY-MM-DD, YYYY-MM or YYYY", elem_id="aqa-until")
+                    as_of = gr.Textbox(
+                        label="As of",
+                        placeholder="the newest article",
+                        info="the day “last week” and “the latest” are read against",
+                        elem_id="aqa-as-of",
                     )
-                    send = gr.Button("Ask", variant="primary", scale=1, min_width=70, elem_id="aqa-ask")
-                    new = gr.Button("New chat", scale=1, min_width=90, elem_id="aqa-new")
-                gr.Examples(EXAMPLES, inputs=question, label="Try on the sample articles")
+                    time_words = gr.Checkbox(
+                        value=True,
+                        label="Read dates in questions",
+                        info="“in March”, “last week”, “the latest”",
+                        elem_id="aqa-time-words",
+                    )
+            with gr.Column(scale=3, min_width=340, elem_id="aqa-main"), gr.Tabs():
+                with gr.Tab("Chat", elem_id="aqa-chat-tab"):
+                    chatbot = gr.Chatbot(
+                        elem_id="aqa-chat",
+                        show_label=False,
+                        height="64vh",
+                        # Messages are HTML built from escaped text: no Markdown or LaTeX pass may rewrite them.
+                        render_markdown=False,
+                        sanitize_html=True,
+                        latex_delimiters=[],
+                        allow_tags=False,
+                        buttons=["copy"],
+                        feedback_options=None,
+                        placeholder="Ask a question about the articles in this set.",
+                    )
+                    with gr.Row(equal_height=True, elem_id="aqa-ask-row"):
+                        question = gr.Textbox(
+                            placeholder="Ask a question, or a follow-up like “Who said that?”",
+                            show_label=False,
+                            scale=6,
+                            min_width=200,
+                            elem_id="aqa-question",
+                            autofocus=True,
+                        )
+                        send = gr.Button("Ask", variant="primary", scale=1, min_width=70, elem_id="aqa-ask")
+                        new = gr.Button("New chat", scale=1, min_width=90, elem_id="aqa-new")
+                    gr.Examples(EXAMPLES, inputs=question, label="Try on the sample articles")
+                with gr.Tab("Timeline", elem_id="aqa-timeline-tab"):
+                    with gr.Row(equal_height=True):
+                        story = gr.Textbox(
+                            placeholder="What story? e.g. “Japan money supply”, or “how did the trade dispute develop”",
+                            show_label=False,
+                            scale=6,
+                            min_width=200,
+                            elem_id="aqa-story",
+                        )
+                        lay = gr.Button("Lay out", variant="primary", scale=1, min_width=90, elem_id="aqa-lay-out")
+                    chart = gr.BarPlot(
+                        x="week",
+                        y="articles",
+                        title="The story's articles by week",
+                        height=220,
+                        y_lim=[0, None],
+                        elem_id="aqa-chart",
+                        show_label=False,
+                    )
+                    story_html = gr.HTML(elem_id="aqa-story-html")
 
         for trigger in (question.submit, send.click):
             trigger(
                 submit, [question, chatbot], [question, chatbot, pending], queue=False, api_visibility="private"
-            ).then(respond, [pending, picker, chatbot, turns], [chatbot, turns], api_visibility="private")
+            ).then(
+                respond,
+                [pending, picker, chatbot, turns, since, until, as_of, time_words],
+                [chatbot, turns],
+                api_visibility="private",
+            )
+        for trigger in (story.submit, lay.click):
+            trigger(lay_out, [story, picker, since, until, as_of], [story_html, chart], api_visibility="private")
         new.click(lambda: ([], [], ""), None, [chatbot, turns, question], queue=False, api_visibility="private")
         chatbot.clear(lambda: [], None, turns, queue=False, api_visibility="private")
         picker.change(lambda name: (stats(name), name), picker, [info, target], api_visibility="private")

@@ -47,19 +47,13 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _time_settings(args: argparse.Namespace) -> dict[str, Any]:
     """``--since``, ``--until``, ``--as-of`` (read as days; a month or year means its first or last day),
     ``--timeline`` and ``--no-time-words``, for the commands that have them."""
-    from qa.language.dates import parse_day
+    from qa.language.dates import read_range
 
-    found: dict[str, Any] = {}
-    for flag, field, end in (("--since", "since", False), ("--until", "until", True), ("--as-of", "as_of", True)):
-        text = getattr(args, field, None)
-        if text is None:
-            continue
-        try:
-            found[field] = parse_day(text, end=end)
-        except ValueError as error:
-            raise InvalidInput(f"{flag} {text!r}: {error}") from error
-    if "since" in found and "until" in found and found["until"] < found["since"]:
-        raise InvalidInput(f"--until {args.until} is before --since {args.since}; swap them")
+    try:
+        days = read_range(getattr(args, "since", None), getattr(args, "until", None), getattr(args, "as_of", None))
+    except ValueError as error:
+        raise InvalidInput(str(error)) from error
+    found: dict[str, Any] = {k: v for k, v in zip(("since", "until", "as_of"), days, strict=True) if v is not None}
     if getattr(args, "timeline", False):
         found["timeline"] = True
     if getattr(args, "no_time_words", False):
@@ -120,7 +114,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_collections(args: argparse.Namespace) -> int:
-    from qa.index.collection import list_collections
+    from qa.index.collection import list_collections, open_store
     from qa.index.manifest import read_manifest
 
     settings = _settings(args)
@@ -128,7 +122,14 @@ def cmd_collections(args: argparse.Namespace) -> int:
     manifests: list[dict[str, Any]] = []
     for name in names:
         try:
-            manifests.append(read_manifest(settings.data_dir, name))
+            manifest = read_manifest(settings.data_dir, name)
+            if "dates" not in manifest:  # built before dates were counted: read them from the store
+                store = open_store(settings.data_dir, name)
+                try:
+                    manifest["dates"] = store.date_span()
+                finally:
+                    store.close()
+            manifests.append(manifest)
         except QAError as error:  # one damaged collection must not hide the others
             manifests.append({"name": name, "error": str(error)})
     if args.json:
@@ -137,14 +138,25 @@ def cmd_collections(args: argparse.Namespace) -> int:
     if not names:
         print(f"no collections in {settings.data_dir}; create one with `article-qa ingest PATH --collection NAME`")
         return 0
-    print(f"{'name':<24} {'articles':>8} {'chunks':>8}  {'model':<24} built at")
+    print(f"{'name':<24} {'articles':>8} {'chunks':>8}  {'dated':<36} {'model':<24} built at")
     for m in manifests:
         if "error" in m:
             print(f"{m['name']:<24} {'damaged':>8}  {m['error']}")
             continue
         c = m["counts"]
-        print(f"{m['name']:<24} {c['articles']:>8} {c['chunks']:>8}  {m['model']:<24} {m['built_at']}")
+        print(
+            f"{m['name']:<24} {c['articles']:>8} {c['chunks']:>8}  {date_span(m):<25} {m['model']:<24} {m['built_at']}"
+        )
     return 0
+
+
+def date_span(manifest: dict[str, Any]) -> str:
+    """The collection's article dates as ``collections`` shows them: "1987-02-26 to 1987-10-20"."""
+    dates = manifest.get("dates")
+    if not dates or not dates.get("first"):
+        return "no dates"
+    span = f"{dates['first']} to {dates['last']}"
+    return span + (f" ({dates['undated']} undated)" if dates.get("undated") else "")
 
 
 def cmd_remove(args: argparse.Namespace) -> int:

@@ -297,7 +297,7 @@ class Engine:
         """Answer one question from one collection; ``query`` overrides what is searched for."""
         search = search or self.settings.search
         searcher = self.searcher(collection)
-        timed = None if query else self.time_ask(question, searcher, search)
+        timed = self.time_ask(query or question, searcher, search)
         if timed is not None:
             return answer_in_time(question, timed, self.reader(search), searcher, search)
         query = query or question

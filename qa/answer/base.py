@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from embeddings import Vectors
 from qa.answer.overlap import Candidate
 from qa.index.collection import Collection
-from qa.types import Answer, Hit
+from qa.types import Answer, Chunk, Hit
 
 
 class Reader(Protocol):
@@ -35,7 +35,7 @@ class Reader(Protocol):
         """The same reader with another "not found" threshold."""
         ...
 
-    def preferring(self, prefer: Callable[[str], float] | None) -> Reader:
+    def preferring(self, prefer: Callable[[str, Chunk], float] | None) -> Reader:
         """The same reader leaning, when it chooses, towards sentences ``prefer`` scores above 0 (a log-odds
         bonus); a reader that cannot weigh sentences so returns itself."""
         ...

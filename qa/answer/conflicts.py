@@ -17,9 +17,10 @@ _UNITS = {"the", "and", "dlrs", "dollars", "pct", "percent", "mln", "million", "
 
 
 def values(answer: Answer) -> tuple[frozenset[str], frozenset[str]]:
-    """The figures and the other words of an answer's words (or, without them, nothing)."""
+    """The figures and the other words of an answer's words; without words (the reader did not set
+    them apart), the sentence's figures and no words."""
     words = (answer.words or "").lower()
-    numbers = frozenset(n.replace(",", "") for n in _NUMBER.findall(words))
+    numbers = frozenset(n.replace(",", "") for n in _NUMBER.findall(words or (answer.sentence or "")))
     other = frozenset(w for w in re.findall(r"[a-z]{3,}", words) if w not in _UNITS)
     return numbers, other
 

@@ -19,10 +19,10 @@ from embeddings import Vectors
 from qa.answer.base import Reader, refused
 from qa.answer.conflicts import differ
 from qa.errors import InvalidInput
-from qa.language.dates import TimeQuestion, article_day, day_label, names_period
+from qa.language.dates import TimeQuestion, article_day, day_label, months_named, names_period
 from qa.search.retrieval import Searcher
 from qa.settings import SearchSettings
-from qa.types import Answer, Hit, Period
+from qa.types import Answer, Chunk, Hit, Period
 
 DAWN = date(1, 1, 1)
 # How many articles "the latest" and a timeline read (each costs one reader pass).
@@ -139,9 +139,9 @@ def answer_in_time(question: str, ask: TimeAsk, reader: Reader, searcher: Search
     it = _Reading(ask.time.reader_text or question, query, searcher.embedder.embed_query(query), reader, searcher)
     within = window(ask)
     if ask.timeline:
-        return _timeline(it, ask, search, within)
+        return replace(_timeline(it, ask, search, within), question=question)
     if ask.time.latest:
-        return _latest(it, ask, search, within)
+        return replace(_latest(it, ask, search, within), question=question)
     period = ask.period
     if ask.time.period is not None:
         it = replace(it, reader=reader.preferring(naming(ask.time.period)))
@@ -156,9 +156,19 @@ def answer_in_time(question: str, ask: TimeAsk, reader: Reader, searcher: Search
     return replace(answer, nearest=replace(nearest, question=question)) if nearest.found else answer
 
 
-def naming(period: Period) -> Callable[[str], float]:
-    """The reader's lean towards sentences that name the period ("rose 9.0 pct in March")."""
-    return lambda sentence: PERIOD_BONUS if names_period(sentence, period) else 0.0
+def naming(period: Period) -> Callable[[str, Chunk], float]:
+    """The reader's lean towards sentences that name the period ("rose 9.0 pct in March") or, naming no
+    month, belong to an article dated in it; and away from sentences that name only other months."""
+
+    def bonus(sentence: str, chunk: Chunk) -> float:
+        if names_period(sentence, period):
+            return PERIOD_BONUS
+        if months_named(sentence):  # it names other months only: about another time
+            return -PERIOD_BONUS
+        day = article_day(chunk.date)
+        return PERIOD_BONUS if day is not None and period.start <= day <= period.end else 0.0
+
+    return bonus
 
 
 def states_for(answer: Answer, period: Period | None) -> bool:

@@ -20,9 +20,12 @@ from qa.answer.conflicts import conflicting
 from qa.answer.overlap import Candidate, able_to_answer, candidates, confidence, sentence_scores
 from qa.answer.pairs import answer_pair
 from qa.index.collection import Collection
-from qa.types import Answer, Hit
+from qa.types import Answer, Chunk, Hit
 
 ANSWER_MODEL = Path(__file__).parents[1] / "models" / "answer"
+# Another article's sentence counts as a rival answer (for conflicting reports) only when the model finds
+# it at least this share as likely to answer as the chosen sentence.
+OTHERS_SHARE = 0.5
 
 
 class PairScorer(Protocol):
@@ -80,6 +83,8 @@ class Scored:
     span: tuple[int, int] | None = None
     margin: float = 0.0
     passage_margin: float = 0.0
+    chunk: Chunk | None = None
+    """The passage the sentence was read from."""
 
 
 def sentence_span(sentence: str, second: str, span: tuple[int, int] | None) -> tuple[int, int] | None:
@@ -151,7 +156,7 @@ class ModelReader:
         shortlist: int = 8,
         rerank: bool = True,
         spans: RangeScorer | None = None,
-        prefer: Callable[[str], float] | None = None,
+        prefer: Callable[[str, Chunk], float] | None = None,
     ) -> None:
         self.scorer = scorer
         self.spans = spans
@@ -178,7 +183,7 @@ class ModelReader:
             prefer=self.prefer,
         )
 
-    def preferring(self, prefer: Callable[[str], float] | None) -> ModelReader:
+    def preferring(self, prefer: Callable[[str, Chunk], float] | None) -> ModelReader:
         """The same reader adding ``prefer(sentence)`` to each candidate's log-odds when choosing."""
         reader = self.with_threshold(self.min_score)
         reader.prefer = prefer
@@ -209,7 +214,15 @@ class ModelReader:
         return Reading(
             pool,
             [
-                Scored(pool[i], cheap[i], r.probability, sentence_span(pool[i].text, pair[1], r.span), r.margin, whole)
+                Scored(
+                    pool[i],
+                    cheap[i],
+                    r.probability,
+                    sentence_span(pool[i].text, pair[1], r.span),
+                    r.margin,
+                    whole,
+                    hits[pool[i].passage].chunk,
+                )
                 for i, pair, r, whole in zip(order, pairs, readings, read_whole, strict=True)
             ],
         )
@@ -254,7 +267,7 @@ class ModelReader:
             + self.cheap_weight * s.cheap
             + self.span_weight * s.margin
             + self.passage_weight * s.passage_margin
-            + (self.prefer(s.candidate.text) if self.prefer is not None else 0.0)
+            + (self.prefer(s.candidate.text, s.chunk) if self.prefer is not None and s.chunk is not None else 0.0)
         )
 
     def read(self, question: str, query: str, query_vector: Vectors, hits: list[Hit], collection: Collection) -> Answer:
@@ -265,26 +278,28 @@ class ModelReader:
         sentence = best.candidate
         support = self.support(query, hits, reading, best, collection)
         score = calibrated(best.probability, support, self.scorer.card, best.passage_margin)
-        if self.rerank and sentence.passage > 0 and score >= self.min_score:
-            hits = [hits[sentence.passage], *hits[: sentence.passage], *hits[sentence.passage + 1 :]]
-            sentence = replace(sentence, passage=0)
         if score < self.min_score:
             return refused(question, query, hits, score, self.name)
-        answer = found(question, query, hits, sentence, score, self.name, best.span)
         others = self.others(question, query, hits, reading, best, collection)
+        if self.rerank and sentence.passage > 0:
+            hits = [hits[sentence.passage], *hits[: sentence.passage], *hits[sentence.passage + 1 :]]
+            sentence = replace(sentence, passage=0)
+        answer = found(question, query, hits, sentence, score, self.name, best.span)
         return replace(answer, conflicts=conflicting(answer, others)) if others else answer
 
     def others(
         self, question: str, query: str, hits: list[Hit], reading: Reading, best: Scored, collection: Collection
     ) -> list[Answer]:
-        """The best shortlisted sentence of each other article, where it too passes the threshold."""
-        article = hits[best.candidate.passage].chunk.article_id if best.candidate.passage < len(hits) else None
+        """The best shortlisted sentence of each other article, where it too passes the threshold and the
+        model finds it about as likely to answer as the chosen one (``OTHERS_SHARE`` of its probability).
+        ``hits`` in the order the candidates were read from."""
+        article = hits[best.candidate.passage].chunk.article_id
         ranked = sorted(reading.scored, key=self._key, reverse=True)
         seen = {article}
         answers = []
         for scored in ranked:
             hit = hits[scored.candidate.passage]
-            if hit.chunk.article_id in seen:
+            if hit.chunk.article_id in seen or scored.probability < OTHERS_SHARE * best.probability:
                 continue
             seen.add(hit.chunk.article_id)
             support = self.support(query, hits, reading, scored, collection)

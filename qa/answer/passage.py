@@ -19,7 +19,7 @@ from embeddings.span_reader import Span
 from qa.answer.base import found, refused
 from qa.answer.overlap import Candidate, candidates
 from qa.index.collection import Collection
-from qa.types import Answer, Hit
+from qa.types import Answer, Chunk, Hit
 
 PASSAGE_MODEL = Path(__file__).parents[1] / "models" / "passage"
 
@@ -52,7 +52,7 @@ class PassageReader:
     def with_threshold(self, min_score: float) -> PassageReader:
         return PassageReader(self.spans, min_score=min_score, passages=self.passages)
 
-    def preferring(self, prefer: Callable[[str], float] | None) -> PassageReader:
+    def preferring(self, prefer: Callable[[str, Chunk], float] | None) -> PassageReader:
         return self
 
     def describe(self) -> dict[str, Any]:

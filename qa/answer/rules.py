@@ -10,7 +10,7 @@ from embeddings import Vectors
 from qa.answer.base import found, refused
 from qa.answer.overlap import able_to_answer, candidates, choose_sentence, confidence
 from qa.index.collection import Collection
-from qa.types import Answer, Hit
+from qa.types import Answer, Chunk, Hit
 
 # The rules' confidence threshold, fitted on dev-24 at 5 % false refusals.
 RULES_MIN_SCORE = 0.49
@@ -26,7 +26,7 @@ class RulesReader:
     def with_threshold(self, min_score: float) -> RulesReader:
         return replace(self, min_score=min_score)
 
-    def preferring(self, prefer: Callable[[str], float] | None) -> RulesReader:
+    def preferring(self, prefer: Callable[[str, Chunk], float] | None) -> RulesReader:
         return self
 
     def describe(self) -> dict[str, Any]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
+from qa.language.dates import iso_day
 from qa.types import Answer, Chunk, Hit, Period
 
 
 def citation_meta(chunk: Chunk) -> list[str]:
     """What a citation says after the headline: the date (if known) and the source, URL or article id."""
-    return [m for m in (chunk.date, chunk.source or chunk.url or chunk.article_id) if m]
+    return [m for m in (iso_day(chunk.date), chunk.source or chunk.url or chunk.article_id) if m]
 
 
 def citation(chunk: Chunk) -> str:
@@ -111,25 +112,31 @@ def _beside(answer: Answer, width: int) -> list[str]:
     """What the terminal shows under the answer: the nearest answer outside the period, older answers
     that differ, reports that disagree, and the timeline."""
     lines: list[str] = []
-    wrap = {"width": width, "initial_indent": "  - ", "subsequent_indent": "    "}
+
+    def item(text: str) -> list[str]:
+        return textwrap.wrap(text, width, initial_indent="  - ", subsequent_indent="    ")
+
     if answer.nearest is not None and answer.period is not None:
         chunk = answer.nearest.chunk
-        lines += ["", f"Nearest dated answer, from outside {answer.period.label} ({chunk.date if chunk else '?'}):"]
-        lines += textwrap.wrap(statement_line(answer.nearest), **wrap)  # type: ignore[arg-type]
+        lines += [
+            "",
+            f"Nearest dated answer, from outside {answer.period.label} ({iso_day(chunk.date) if chunk else '?'}):",
+        ]
+        lines += item(statement_line(answer.nearest))
     for title, items in (
         ("Earlier, and different:", answer.earlier),
         ("Other reports give another answer:", answer.conflicts),
     ):
         if items:
             lines += ["", title]
-            for item in items:
-                lines += textwrap.wrap(statement_line(item), **wrap)  # type: ignore[arg-type]
+            for one in items:
+                lines += item(statement_line(one))
     if answer.timeline:
         lines += ["", "Timeline (oldest first):"]
-        for item in answer.timeline:
-            chunk = item.chunk
+        for entry in answer.timeline:
+            chunk = entry.chunk
             lines += textwrap.wrap(
-                f"{chunk.date if chunk else '?'}  {item.sentence}  [{chunk.title if chunk else ''}]",
+                f"{iso_day(chunk.date) if chunk else '?'}  {entry.sentence}  [{chunk.title if chunk else ''}]",
                 width,
                 initial_indent="  ",
                 subsequent_indent="              ",
@@ -144,7 +151,7 @@ def answer_text(answer: Answer, width: int = 100) -> str:
         undo = "" if answer.period.strict else " (--no-time-words to ask without it)"
         lines.append(f"About {answer.period.label}{undo}")
     if answer.latest and answer.found and answer.chunk is not None:
-        lines.append(f"As of {answer.chunk.date} (the newest article that states it):")
+        lines.append(f"As of {iso_day(answer.chunk.date)} (the newest article that states it):")
     if answer.found and answer.sentence is not None and answer.passage_index is not None:
         lines += textwrap.wrap(answer.sentence, width) or [answer.sentence]
         if answer.words:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qa.chat.formatting import citation_meta
+from qa.language.dates import iso_day
 from qa.types import Answer, Chunk, Hit
 
 if TYPE_CHECKING:
@@ -145,7 +146,7 @@ def render_answer(answer: Answer, *, generated: str | None = None, streaming: bo
         streaming: the generated text is still arriving.
         note: a visible remark, e.g. that generation failed and the extractive answer is shown.
     """
-    parts = [searched_for_html(answer.question, answer.query)]
+    parts = [searched_for_html(answer.question, answer.query), period_html(answer)]
     if note:
         parts.append(note_html(note))
     hits = answer.passages
@@ -156,7 +157,9 @@ def render_answer(answer: Answer, *, generated: str | None = None, streaming: bo
             if hits
             else "No passage matched the question."
         )
-        parts.append(f'<p class="aqa-notfound"><strong>{NOT_FOUND}</strong> {reason}</p>')
+        heading = f"Not found for {answer.period.label}." if answer.period is not None else NOT_FOUND
+        parts.append(f'<p class="aqa-notfound"><strong>{html.escape(heading)}</strong> {reason}</p>')
+        parts.append(beside_html(answer))
         items: list[tuple[int, Hit, str | None]] = [(n, hit, None) for n, hit in enumerate(hits, 1)]
         summary = "Closest passages (they do not state the answer)" if hits else "No passage matched."
         parts.append(_passages(summary, items, open_=True) if hits else f'<p class="aqa-label">{summary}</p>')
@@ -171,9 +174,74 @@ def render_answer(answer: Answer, *, generated: str | None = None, streaming: bo
         number = answer.passage_index + 1
         parts.append(f'<blockquote class="aqa-passage">{marked}{_ref(number)}</blockquote>')
         parts.append(_sources(hits, [number]))
+        parts.append(beside_html(answer))
         others = [(n, hit, None) for n, hit in enumerate(hits, 1) if n != number]
         parts.append(_passages(f"Other passages ({len(others)})", others))
     return '<div class="aqa-answer">' + "".join(parts) + "</div>"
+
+
+def period_html(answer: Answer) -> str:
+    """What the question was read as asking about in time: "About March 1987", or "as of" for the latest."""
+    notes = []
+    if answer.period is not None:
+        undo = "" if answer.period.strict else " Untick “Read dates in questions” under Dates to ask without it."
+        notes.append(f"About <strong>{html.escape(answer.period.label)}</strong>.{html.escape(undo)}")
+    if answer.latest and answer.found and answer.chunk is not None:
+        notes.append(
+            f"As of <strong>{html.escape(answer.chunk.date or '?')}</strong>: the newest article that states it."
+        )
+    return "".join(f'<p class="aqa-period" role="status">{n}</p>' for n in notes)
+
+
+def _statement(answer: Answer, lead: str = "") -> str:
+    """One article's answer in a list: ``lead`` (HTML), the sentence with its words set apart, its citation."""
+    chunk = answer.chunk
+    if chunk is None or answer.sentence is None or answer.sentence_start is None:
+        return ""
+    words = None
+    if answer.span_start is not None and answer.span_end is not None:
+        words = (answer.span_start - answer.sentence_start, answer.span_end - answer.sentence_start)
+    text = answer.sentence
+    sentence = text_html(text)
+    if words is not None and 0 <= words[0] < words[1] <= len(text):
+        a, b = words
+        sentence = f"{text_html(text[:a])}<strong>{text_html(text[a:b])}</strong>{text_html(text[b:])}"
+    return f'<li>{lead}<span class="aqa-statement">{sentence}</span> {citation_html(chunk)}</li>'
+
+
+def beside_html(answer: Answer) -> str:
+    """The lists under an answer: the nearest answer outside the period, older answers that differ,
+    reports that give another value, and the timeline (oldest first)."""
+    parts = []
+    if answer.nearest is not None and answer.period is not None:
+        parts.append(
+            _statements(f"Nearest dated answer, outside {answer.period.label}", [answer.nearest], "aqa-nearest")
+        )
+    parts.append(_statements("Earlier, and different", answer.earlier, "aqa-earlier"))
+    parts.append(_statements("Other reports give another answer", answer.conflicts, "aqa-conflicts"))
+    parts.append(_statements("Timeline, oldest first", answer.timeline, "aqa-timeline"))
+    return "".join(parts)
+
+
+def _statements(title: str, answers: Sequence[Answer], kind: str) -> str:
+    items = "".join(_statement(a) for a in answers)
+    if not items:
+        return ""
+    return f'<div class="aqa-beside {kind}"><p class="aqa-label">{html.escape(title)}</p><ul>{items}</ul></div>'
+
+
+def timeline_html(answer: Answer) -> str:
+    """The Timeline tab: each dated article's answering sentence, oldest first, each cited."""
+    if not answer.timeline:
+        return problem_html("No dated article on this story was found; try other words, or widen the dates.")
+    items = "".join(_statement(a, f'<span class="aqa-when">{_day(a)}</span> ') for a in answer.timeline)
+    count = f'<p class="aqa-label">{len(answer.timeline)} articles, oldest first</p>'
+    return f'<div class="aqa-answer aqa-story">{period_html(answer)}{count}<ol class="aqa-timeline">{items}</ol></div>'
+
+
+def _day(answer: Answer) -> str:
+    chunk = answer.chunk
+    return html.escape(iso_day(chunk.date) or "") if chunk is not None else ""
 
 
 def question_html(question: str) -> str:
@@ -206,9 +274,11 @@ def stats_html(manifest: Mapping[str, Any]) -> str:
         value = counts.get(key)
         return f"{value:,}" if isinstance(value, int) else "?"
 
+    dates = manifest.get("dates") or {}
     rows = [
         ("Articles", count("articles")),
         ("Passages", count("chunks")),
+        *([("Dated", f"{dates['first']} to {dates['last']}")] if dates.get("first") else []),
         ("Model", str(manifest.get("model", "?"))),
         ("Built", _when(str(manifest.get("built_at", "?")))),
     ]

@@ -8,7 +8,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,6 +23,7 @@ from qa.index.changes import IngestReport
 from qa.index.collection import list_collections
 from qa.index.ingest import Progress
 from qa.index.manifest import read_manifest
+from qa.settings import SearchSettings
 from qa.types import Answer
 
 logger = logging.getLogger(__name__)
@@ -33,6 +35,50 @@ T = TypeVar("T")
 MAX_UPLOAD_FILES = 500
 MAX_UPLOAD_MB = 200
 MAX_UPLOAD_URLS = 200
+
+
+@dataclass(frozen=True)
+class When:
+    """The dates the page (or an API caller) set: a range, an as-of day, a timeline, or time words off.
+    Dates are text as typed (``1987-03``, ``15 April 1987``), read like the CLI's ``--since``/``--until``."""
+
+    since: str = ""
+    until: str = ""
+    as_of: str = ""
+    timeline: bool = False
+    time_words: bool = True
+
+    def applied_to(self, search: SearchSettings) -> SearchSettings:
+        """``search`` with these dates; InvalidInput naming the field that cannot be read."""
+        from qa.language.dates import read_range
+
+        try:
+            since, until, as_of = read_range(self.since, self.until, self.as_of, ("From", "Until", "As of"))
+        except ValueError as error:
+            raise InvalidInput(str(error)) from error
+        return replace(
+            search,
+            since=since,
+            until=until,
+            as_of=as_of,
+            timeline=self.timeline,
+            time_words=self.time_words,
+        )
+
+
+def timeline_frame(answer: Answer) -> Any:
+    """The timeline's articles counted by week (a pandas DataFrame: ``week``, ``articles``), for the app's chart."""
+    import pandas as pd
+
+    from qa.answer.dated import answer_day
+
+    weeks: dict[str, int] = {}
+    for entry in answer.timeline:
+        day = answer_day(entry)
+        if day is not None:
+            monday = (day - timedelta(days=day.weekday())).isoformat()
+            weeks[monday] = weeks.get(monday, 0) + 1
+    return pd.DataFrame({"week": sorted(weeks), "articles": [weeks[w] for w in sorted(weeks)]})
 
 
 @dataclass(frozen=True)
@@ -82,12 +128,17 @@ class ChatService:
         """Load the model and collection now, so the first question does not wait for them."""
         self._run(self.engine.searcher, name)
 
-    def ask(self, question: str, collection: str, query: str | None = None) -> Answer:
-        return self._run(self.engine.ask, question, collection, query=query)
+    def ask(self, question: str, collection: str, query: str | None = None, when: When | None = None) -> Answer:
+        return self._run(self.engine.ask, question, collection, self.search(when), query=query)
 
-    def ask_data(self, question: str, collection: str) -> dict[str, Any]:
+    def search(self, when: When | None) -> SearchSettings:
+        """The engine's search settings with the page's (or the API caller's) dates."""
+        search = self.engine.settings.search
+        return search if when is None else when.applied_to(search)
+
+    def ask_data(self, question: str, collection: str, when: When | None = None) -> dict[str, Any]:
         """The answer, its passages and their citations as a JSON-ready object (the HTTP API)."""
-        answer = self.ask(question, collection)
+        answer = self.ask(question, collection, when=when)
         return answer_data(answer, self._run(self.engine.reader).describe())
 
     def ingest(
@@ -124,11 +175,13 @@ class ChatService:
             )
         return self._run(self.engine.ingest_paths, [*paths, *page_urls], name, progress=progress, feeds=feed_urls)
 
-    def reply(self, question: str, collection: str, history: Sequence[Turn]) -> Iterator[Reply]:
+    def reply(
+        self, question: str, collection: str, history: Sequence[Turn], when: When | None = None
+    ) -> Iterator[Reply]:
         """The assistant's message for ``question``, in successive states while a generated answer streams."""
         query = rewrite_query(question, list(history))
         try:
-            answer = self.ask(question, collection, query)
+            answer = self.ask(question, collection, query, when)
         except QAError as error:
             yield Reply(error_html(str(error)))
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 from collections import Counter
@@ -18,6 +19,7 @@ from qa.index.changes import IngestReport, body_hash, gone_articles, raw_hash
 from qa.index.collection import Collection
 from qa.index.staging import staged
 from qa.index.store import StoredArticle
+from qa.language.dates import iso_day
 from qa.settings import ChunkSettings
 from qa.sources.boilerplate import paragraph_keys, recurring_keys, strip_boilerplate
 from qa.sources.chunking import embedded_text, pack, passage_budget, sentence_spans
@@ -258,7 +260,7 @@ def ingest(
         next_id = store.next_chunk_id()
         next_sentence = store.next_sentence_id()
         for aid, article in incoming.items():
-            clean = strip_boilerplate(article, recurring)
+            clean = dataclasses.replace(strip_boilerplate(article, recurring), date=iso_day(article.date))
             stored = StoredArticle(article, clean, raw_hash(article), body_hash(article), keys[aid])
             plan = _plan_article(clean, embedder, chunking, next_id, next_sentence)
             plans.append((stored, plan))

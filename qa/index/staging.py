@@ -268,6 +268,7 @@ def _write_indexes(work: Collection) -> None:
         "chunks": len(chunk_ids),
         "sentences": sentences,
     }
+    work.manifest["dates"] = work.store.date_span()
     work.manifest["built_at"] = now()
     work.manifest["versions"] = library_versions()
     work.manifest["format"] = FORMAT_VERSION

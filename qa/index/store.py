@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from qa.language.dates import article_day
 from qa.types import Article, Chunk
 
 _SCHEMA = """
@@ -72,6 +73,21 @@ class Store:
 
     def count_articles(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+
+    def date_span(self) -> dict[str, str | int | None]:
+        """The oldest and newest article days (ISO) and how many articles have no readable date."""
+        days, unknown = [], 0
+        for text, count in self._db.execute("SELECT date, COUNT(*) FROM articles GROUP BY date"):
+            day = article_day(text)
+            if day is None:
+                unknown += int(count)
+            else:
+                days.append(day)
+        return {
+            "first": min(days).isoformat() if days else None,
+            "last": max(days).isoformat() if days else None,
+            "undated": unknown,
+        }
 
     def count_chunks(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])

@@ -124,8 +124,14 @@ def parse_day(text: str, *, end: bool = False) -> date:
         return date(year, 12, 31) if end else date(year, 1, 1)
     if match := re.fullmatch(r"(\d{4})-(\d{1,2})", text):
         year, month = int(match[1]), int(match[2])
-        if 1 <= month <= 12:
-            return _month_end(year, month) if end else date(year, month, 1)
+        if not 1 <= month <= 12:
+            raise ValueError(f"{text!r} has no month {month}; write it as YYYY-MM-DD (or YYYY-MM, or YYYY)")
+        return _month_end(year, month) if end else date(year, month, 1)
+    if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text):
+        try:
+            return date.fromisoformat("-".join(part.zfill(2) for part in text.split("-")))
+        except ValueError as error:
+            raise ValueError(f"{text!r} is not a date ({error}); write it as YYYY-MM-DD") from error
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -138,6 +144,25 @@ def parse_day(text: str, *, end: bool = False) -> date:
         raise ValueError(f"cannot read {text!r} as a date; write it as YYYY-MM-DD (or YYYY-MM, or YYYY)")
     start, finish = _span(parsed.date(), data)
     return finish if end else start
+
+
+def read_range(
+    since: str | None,
+    until: str | None,
+    as_of: str | None,
+    names: tuple[str, str, str] = ("--since", "--until", "--as-of"),
+) -> tuple[date | None, date | None, date | None]:
+    """The days a user typed for a date range and an as-of day (empty: none), read by ``parse_day``;
+    ValueError naming the field (``names``) that cannot be read, or an end before the start."""
+    days: list[date | None] = []
+    for name, text, end in zip(names, (since, until, as_of), (False, True, True), strict=True):
+        try:
+            days.append(parse_day(text, end=end) if text and text.strip() else None)
+        except ValueError as error:
+            raise ValueError(f"{name} {text!r}: {error}") from error
+    if days[0] is not None and days[1] is not None and days[1] < days[0]:
+        raise ValueError(f"{names[1]} {until} is before {names[0]} {since}; swap them")
+    return days[0], days[1], days[2]
 
 
 def _month_end(year: int, month: int) -> date:
@@ -343,6 +368,16 @@ def _range_label(start: date, end: date) -> str:
     if start.year == end.year and start.month == end.month:
         return f"{start.day} to {end.day} {calendar.month_name[end.month]} {end.year}"
     return f"{day_label(start)} to {day_label(end)}"
+
+
+def months_named(text: str) -> set[int]:
+    """The months a text names ("March", "Feb.", "MAY" in a headline; not "may" the verb)."""
+    shouting = text.isupper()
+    return {
+        _MONTH_WORDS[m[1].lower()]
+        for m in _MONTH_NAMED.finditer(text)
+        if m[1].lower() != "may" or m[1] == "May" or shouting
+    }
 
 
 def names_period(text: str, period: Period) -> bool:
