@@ -138,15 +138,13 @@ def cmd_collections(args: argparse.Namespace) -> int:
     if not names:
         print(f"no collections in {settings.data_dir}; create one with `article-qa ingest PATH --collection NAME`")
         return 0
-    print(f"{'name':<24} {'articles':>8} {'chunks':>8}  {'dated':<36} {'model':<24} built at")
+    print(f"{'name':<24} {'articles':>8} {'chunks':>8}  {'model':<24} {'built at':<25}  dated")
     for m in manifests:
         if "error" in m:
             print(f"{m['name']:<24} {'damaged':>8}  {m['error']}")
             continue
-        c = m["counts"]
-        print(
-            f"{m['name']:<24} {c['articles']:>8} {c['chunks']:>8}  {date_span(m):<25} {m['model']:<24} {m['built_at']}"
-        )
+        c, dated = m["counts"], date_span(m)
+        print(f"{m['name']:<24} {c['articles']:>8} {c['chunks']:>8}  {m['model']:<24} {m['built_at']:<25}  {dated}")
     return 0
 
 

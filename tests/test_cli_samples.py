@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -219,8 +220,10 @@ def test_collections_list_and_remove(
     header, *lines = out.splitlines()
     assert header.split()[:4] == ["name", "articles", "chunks", "model"]
     rows = {line.split()[0]: line.split() for line in lines}
-    _name, articles, chunks, model, _built_at = rows[COLLECTION]
+    _name, articles, chunks, model, _built_at, *dated = rows[COLLECTION]
     assert (articles, model) == ("10", embedder.name)
+    # every sample article has a dateline: the span of their days
+    assert re.fullmatch(r"2026-\d\d-\d\d to 2026-\d\d-\d\d", " ".join(dated)), dated
     assert int(chunks) > 10
     assert rows["doomed"][1] == "1"
 
@@ -289,3 +292,31 @@ def test_k_zero_is_a_clear_error(capsys: pytest.CaptureFixture[str], data_dir: P
     assert err.startswith("error: ")
     assert "k=0" in err
     assert "Traceback" not in err
+
+
+def test_dates_on_the_command_line(capsys: pytest.CaptureFixture[str], data_dir: Path) -> None:
+    """--since/--until/--as-of/--timeline over the samples (their datelines give each a day); a bad date
+    range is one line and exit 2, and the collection is unchanged."""
+    base = ["--data-dir", str(data_dir), "ask", "--collection", COLLECTION]
+    code, out, err = run(capsys, *base, "What did NATO propose to Russia?", "--since", "2026-03-01", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["date_range"]["from"] == "2026-03-01" and data["date_range"]["filter"] is True
+    assert all(p["date"] >= "2026-03-01" for p in data["passages"])
+    code, out, err = run(capsys, *base, "Saltmere", "--timeline")
+    assert code == 0, err
+    assert "Timeline (oldest first):" in out
+    stamps = re.findall(r"^  (\d{4}-\d\d-\d\d)  ", out, re.MULTILINE)
+    assert stamps and stamps == sorted(stamps)
+    stamp = (data_dir / COLLECTION / "manifest.json").stat().st_mtime_ns
+    for flags, message in (
+        (["--since", "2026-13"], "--since '2026-13': '2026-13' has no month 13"),
+        (["--since", "last tuesdayish"], "--since 'last tuesdayish': cannot read"),
+        (["--since", "2026-04", "--until", "2026-03"], "--until 2026-03 is before --since 2026-04; swap them"),
+        (["--since", "2031"], f"no article of collection '{COLLECTION}' is dated since 2031-01-01"),
+        (["--as-of", "soonish"], "--as-of 'soonish': cannot read"),
+    ):
+        code, out, err = run(capsys, *base, "What did NATO propose?", *flags)
+        assert code == 2 and out == "", (flags, out)
+        assert err.startswith(f"error: {message}") and err.count("\n") == 1, err
+    assert (data_dir / COLLECTION / "manifest.json").stat().st_mtime_ns == stamp

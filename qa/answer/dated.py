@@ -59,7 +59,7 @@ def date_limits(search: SearchSettings, collection: str, first: date | None, las
         raise InvalidInput(f"--until {until.isoformat()} is before --since {since.isoformat()}; swap them")
     start, end = since or DAWN, until or date.max
     if since and until:
-        asked, label = f"from {since} to {until}", f"{day_label(start)} to {day_label(end)}"
+        asked, label = f"from {since} to {until}", f"from {day_label(start)} to {day_label(end)}"
     elif since:
         asked, label = f"since {since}", f"since {day_label(start)}"
     else:

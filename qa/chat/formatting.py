@@ -64,6 +64,27 @@ def answer_data(answer: Answer, reader: dict[str, Any] | None = None) -> dict[st
     }
 
 
+def period_note(period: Period) -> str:
+    """How the period an answer kept to is named: "About March 1987", "Only articles dated since 1 May 2026"."""
+    return f"Only articles dated {period.label}" if period.strict else f"About {period.label}"
+
+
+def not_found_line(answer: Answer) -> str:
+    """The first line of an answer that was not found, naming the period it was looked for in."""
+    if answer.period is None:
+        return "Not found in these articles."
+    if answer.period.strict:
+        return f"Not found in the articles dated {answer.period.label}."
+    return f"Not found for {answer.period.label}."
+
+
+def nearest_title(period: Period) -> str:
+    """The heading of the nearest answer offered when none was found in the period."""
+    return (
+        "Nearest answer, outside the dates asked" if period.strict else f"Nearest dated answer, outside {period.label}"
+    )
+
+
 def period_data(period: Period | None) -> dict[str, Any] | None:
     """The period a question was read as asking about: its days, the days searched and how it is shown."""
     if period is None:
@@ -149,7 +170,7 @@ def answer_text(answer: Answer, width: int = 100) -> str:
     lines: list[str] = []
     if answer.period is not None:
         undo = "" if answer.period.strict else " (--no-time-words to ask without it)"
-        lines.append(f"About {answer.period.label}{undo}")
+        lines.append(f"{period_note(answer.period)}{undo}")
     if answer.latest and answer.found and answer.chunk is not None:
         lines.append(f"As of {iso_day(answer.chunk.date)} (the newest article that states it):")
     if answer.found and answer.sentence is not None and answer.passage_index is not None:
@@ -159,7 +180,7 @@ def answer_text(answer: Answer, width: int = 100) -> str:
         lines.append(f"  [{answer.passage_index + 1}] {citation(answer.passages[answer.passage_index].chunk)}")
         heading = "Passages:"
     else:
-        lines.append(f"Not found for {answer.period.label}." if answer.period else "Not found in these articles.")
+        lines.append(not_found_line(answer))
         heading = "Closest passages (they do not state the answer):" if answer.passages else "No passage matched."
     lines += _beside(answer, width)
     lines += ["", heading]

@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qa.chat.formatting import citation_meta
+from qa.chat.formatting import citation_meta, nearest_title, not_found_line, period_note
 from qa.language.dates import iso_day
 from qa.types import Answer, Chunk, Hit
 
@@ -157,7 +157,7 @@ def render_answer(answer: Answer, *, generated: str | None = None, streaming: bo
             if hits
             else "No passage matched the question."
         )
-        heading = f"Not found for {answer.period.label}." if answer.period is not None else NOT_FOUND
+        heading = not_found_line(answer)
         parts.append(f'<p class="aqa-notfound"><strong>{html.escape(heading)}</strong> {reason}</p>')
         parts.append(beside_html(answer))
         items: list[tuple[int, Hit, str | None]] = [(n, hit, None) for n, hit in enumerate(hits, 1)]
@@ -185,7 +185,7 @@ def period_html(answer: Answer) -> str:
     notes = []
     if answer.period is not None:
         undo = "" if answer.period.strict else " Untick “Read dates in questions” under Dates to ask without it."
-        notes.append(f"About <strong>{html.escape(answer.period.label)}</strong>.{html.escape(undo)}")
+        notes.append(f"<strong>{html.escape(period_note(answer.period))}</strong>.{html.escape(undo)}")
     if answer.latest and answer.found and answer.chunk is not None:
         notes.append(
             f"As of <strong>{html.escape(answer.chunk.date or '?')}</strong>: the newest article that states it."
@@ -214,9 +214,7 @@ def beside_html(answer: Answer) -> str:
     reports that give another value, and the timeline (oldest first)."""
     parts = []
     if answer.nearest is not None and answer.period is not None:
-        parts.append(
-            _statements(f"Nearest dated answer, outside {answer.period.label}", [answer.nearest], "aqa-nearest")
-        )
+        parts.append(_statements(nearest_title(answer.period), [answer.nearest], "aqa-nearest"))
     parts.append(_statements("Earlier, and different", answer.earlier, "aqa-earlier"))
     parts.append(_statements("Other reports give another answer", answer.conflicts, "aqa-conflicts"))
     parts.append(_statements("Timeline, oldest first", answer.timeline, "aqa-timeline"))

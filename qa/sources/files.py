@@ -14,6 +14,7 @@ from qa.sources.text import (
     ReadResult,
     clean_text,
     collect,
+    dateline,
     decode_bytes,
     derive_title,
     load_text,
@@ -131,23 +132,8 @@ def read_text_file(path: Path, name: str | None = None) -> ReadResult:
     if not text:
         return collect([skip(origin, "no text after the headline")])
     title = title or derive_title(text, origin)
-    date, source = _dateline(text)
+    date, source = dateline(text)
     return collect([Article(id=name, title=title, text=text, origin=origin, date=date, source=source)])
-
-
-# A wire-style dateline opening the text: "BRUSSELS, March 3, 2026 (Example Wire) — ...".
-_DATELINE = re.compile(
-    r"^[A-Z][A-Z .'-]{1,40},\s+(?P<date>(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
-    r"\s+\d{1,2},?\s+\d{4})(?:\s+\((?P<source>[^()]{2,60})\))?\s*[—–-]"
-)
-
-
-def _dateline(text: str) -> tuple[str | None, str | None]:
-    """Date and source named in a dateline at the start of a plain-text article, if there is one."""
-    match = _DATELINE.match(text)
-    if match is None:
-        return None, None
-    return match.group("date"), match.group("source")
 
 
 def read_html_file(path: Path, name: str | None = None) -> ReadResult:

@@ -10,7 +10,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from qa.sources.text import ReadResult, clean_text, collect, derive_title, load_text, normalise, skip, str_or_none
+from qa.sources.text import (
+    ReadResult,
+    clean_text,
+    collect,
+    dateline,
+    derive_title,
+    load_text,
+    normalise,
+    skip,
+    str_or_none,
+)
 from qa.types import Article, Skip
 
 TEXT_FIELDS = ("text", "body", "content")
@@ -127,12 +137,13 @@ def record_article(record: object, key: str, origin: str) -> Article | Skip:
     if not text:
         return skip(origin, "no text: expected a non-empty 'text', 'body' or 'content' field")
     title = next((t for f in TITLE_FIELDS if (t := str_or_none(fields.get(f)))), None)
+    named_date, named_source = dateline(text)  # a wire dateline stands in for missing fields
     return Article(
         id=str_or_none(fields.get("id")) or key,
         title=title or derive_title(text, origin),
         text=text,
-        date=str_or_none(fields.get("date")),
+        date=str_or_none(fields.get("date")) or named_date,
         url=str_or_none(fields.get("url")),
-        source=str_or_none(fields.get("source")),
+        source=str_or_none(fields.get("source")) or named_source,
         origin=origin,
     )

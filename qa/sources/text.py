@@ -120,3 +120,18 @@ def collect(items: Iterable[Article | Skip]) -> ReadResult:
         seen.add(article.id)
         articles.append(article)
     return ReadResult(articles, skipped)
+
+
+# A wire-style dateline opening the text: "BRUSSELS, March 3, 2026 (Example Wire) — ...".
+_DATELINE = re.compile(
+    r"^[A-Z][A-Z .'-]{1,40},\s+(?P<date>(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+    r"\s+\d{1,2},?\s+\d{4})(?:\s+\((?P<source>[^()]{2,60})\))?\s*[—–-]"
+)
+
+
+def dateline(text: str) -> tuple[str | None, str | None]:
+    """Date and source named in a dateline at the start of an article's text, if there is one."""
+    match = _DATELINE.match(text)
+    if match is None:
+        return None, None
+    return match.group("date"), match.group("source")

@@ -151,3 +151,27 @@ def test_api_endpoint_returns_the_answer_as_data(app: Any) -> None:
     assert passage["headline"] == NATO_HEADLINE
     assert "urged Russia to join" in data["answer"]
     assert passage["text"][data["answer_start"] - passage["start"] :].startswith(data["answer"])
+
+
+def test_dates_keep_the_chat_to_a_range_and_the_timeline_lays_a_story_out(page: Any) -> None:
+    page.locator("#aqa-dates").get_by_text("Dates").first.click()
+    page.locator("#aqa-since textarea, #aqa-since input").first.fill("2026-03-05")
+    answer = ask(page, NATO_QUESTION)  # the NATO article is of 3 March: outside the range
+    expect(answer.locator(".aqa-period")).to_contain_text("Only articles dated since 5 March 2026")
+    expect(answer.locator(".aqa-notfound")).to_contain_text("Not found in the articles dated since 5 March 2026")
+    expect(answer.locator(".aqa-passages")).not_to_contain_text(NATO_HEADLINE)
+    # the answer outside the range is offered as such
+    expect(answer.locator(".aqa-nearest")).to_contain_text("Nearest answer, outside the dates asked")
+    expect(answer.locator(".aqa-nearest")).to_contain_text(NATO_HEADLINE)
+    page.locator("#aqa-since textarea, #aqa-since input").first.fill("2026-99")
+    expect(ask(page, NATO_QUESTION).locator(".aqa-error")).to_contain_text("From '2026-99'")
+    page.locator("#aqa-since textarea, #aqa-since input").first.fill("")
+
+    page.locator("#aqa-timeline-tab-button").click()
+    page.locator("#aqa-story textarea").fill("Saltmere")
+    page.locator("#aqa-lay-out").click()
+    story = page.locator("#aqa-story-html .aqa-story")
+    expect(story).to_be_visible(timeout=ANSWER_TIMEOUT)
+    days = story.locator(".aqa-when").all_inner_texts()
+    assert len(days) >= 2 and days == sorted(days)
+    expect(page.locator("#aqa-chart canvas, #aqa-chart svg").first).to_be_visible(timeout=ANSWER_TIMEOUT)

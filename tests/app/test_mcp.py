@@ -81,6 +81,18 @@ def test_an_assistant_can_ask_the_articles(mcp_url: str) -> None:
     data = ast.literal_eval(result.content[0].text)
     assert data["found"] is True and "missile" in data["answer"]
     assert data["passages"][0]["headline"].startswith("NATO") and data["passages"][0]["source"]
+    assert {"since", "until", "as_of", "timeline"} <= set(ask.inputSchema["properties"])
+    assert data["date_range"] is None and data["as_of"] is None  # no time words, no range
+
+
+def test_an_assistant_can_keep_to_a_date_range(mcp_url: str) -> None:
+    arguments = {"question": "What did NATO propose to Russia?", "collection": "samples", "since": "2026-03-05"}
+    with ThreadPoolExecutor(1) as thread:
+        _, result = thread.submit(asyncio.run, call_ask(mcp_url, arguments)).result()
+    assert not result.isError, result
+    data = ast.literal_eval(result.content[0].text)
+    assert data["date_range"]["from"] == "2026-03-05" and data["date_range"]["filter"] is True
+    assert all(p["date"] >= "2026-03-05" for p in data["passages"])
 
 
 def test_mcp_is_off_unless_asked(app: App) -> None:
