@@ -11,6 +11,7 @@ timeline is each article's answering sentence, oldest first.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
@@ -25,6 +26,8 @@ from qa.settings import SearchSettings
 from qa.types import Answer, Chunk, Hit, Period
 
 DAWN = date(1, 1, 1)
+# Periods reported within days, often without naming them ("said on Sunday"): their late reports count.
+SHORT = ("day", "week")
 # How many articles "the latest" and a timeline read (each costs one reader pass).
 LATEST_ARTICLES = 8
 TIMELINE_ARTICLES = 12
@@ -89,8 +92,10 @@ def day_of(hit: Hit) -> date | None:
 
 
 def reported_in(hits: list[Hit], period: Period | None) -> list[Hit]:
-    """The passages that may state a fact of ``period``: dated in it, or after it and naming it."""
-    if period is None or period.strict:
+    """The passages that may state a fact of ``period``: dated in it, or after it and naming it (for a
+    month or longer: a later month's news is full of later facts; a day's or week's is reported days
+    after, often without naming it)."""
+    if period is None or period.strict or period.grain in SHORT:
         return hits
     kept = []
     for hit in hits:
@@ -152,8 +157,29 @@ def answer_in_time(question: str, ask: TimeAsk, reader: Reader, searcher: Search
                          period=period, as_of=ask.as_of)  # fmt: skip
     if answer.found or period is None:
         return answer
-    nearest = it.read(it.search(search, (DAWN, ask.as_of)))
-    return replace(answer, nearest=replace(nearest, question=question)) if nearest.found else answer
+    nearest = _nearest(it, period, search, ask.as_of)
+    return replace(answer, nearest=replace(nearest, question=question)) if nearest is not None else answer
+
+
+def _nearest(it: _Reading, period: Period, search: SearchSettings, as_of: date) -> Answer | None:
+    """The answer nearest in time to ``period`` among the best few articles outside it that state one
+    (ties: the surer)."""
+    hits = it.search(replace(search, k=max(4 * LATEST_ARTICLES, search.k)), (DAWN, as_of))
+    answers = [a for a in it.read_each(by_article(hits, LATEST_ARTICLES)) if answer_day(a) is not None]
+    if not answers:
+        return None
+    surest = max(a.confidence for a in answers)
+
+    def distance(answer: Answer) -> int:
+        day = answer_day(answer) or DAWN
+        return (
+            0
+            if period.start <= day <= period.end
+            else min(abs((day - period.start).days), abs((day - period.end).days))
+        )
+
+    sure = [a for a in answers if a.confidence >= LATEST_SHARE * surest]
+    return min(sure, key=lambda a: (distance(a), -a.confidence))
 
 
 def naming(period: Period) -> Callable[[str, Chunk], float]:
@@ -175,7 +201,9 @@ def states_for(answer: Answer, period: Period | None) -> bool:
     """Whether an answer may state a fact of ``period``: its article is dated in the period, or after it
     with the sentence or the headline naming it (a report dated later about something else does not)."""
     chunk, day = answer.chunk, answer_day(answer)
-    if period is None or period.strict or chunk is None or day is None or day <= period.end:
+    if period is None or period.strict or period.grain in SHORT or chunk is None or day is None:
+        return True
+    if day <= period.end:
         return True
     return names_period(f"{chunk.title}. {answer.sentence or ''}", period)
 
@@ -202,7 +230,14 @@ def _timeline(it: _Reading, ask: TimeAsk, search: SearchSettings, within: tuple[
     question), oldest first; the answer itself is the usual one."""
     hits = reported_in(it.search(replace(search, k=max(3 * TIMELINE_ARTICLES, search.k)), within), ask.time.period)
     entries = it.read_each(by_article(hits, TIMELINE_ARTICLES), it.reader.with_threshold(0.0))
-    dated = sorted((a for a in entries if answer_day(a) is not None), key=lambda a: (answer_day(a) or DAWN, a.query))
+    seen: set[str] = set()
+    unique = []
+    for entry in entries:  # wire stories are often filed twice, nearly word for word
+        key = re.sub(r"\W+", " ", (entry.sentence or "").lower()).strip()
+        if key not in seen:
+            seen.add(key)
+            unique.append(entry)
+    dated = sorted((a for a in unique if answer_day(a) is not None), key=lambda a: answer_day(a) or DAWN)
     return replace(it.read(hits[: search.k]), timeline=tuple(dated), period=ask.period, as_of=ask.as_of)
 
 

@@ -139,10 +139,8 @@ def _beside(answer: Answer, width: int) -> list[str]:
 
     if answer.nearest is not None and answer.period is not None:
         chunk = answer.nearest.chunk
-        lines += [
-            "",
-            f"Nearest dated answer, from outside {answer.period.label} ({iso_day(chunk.date) if chunk else '?'}):",
-        ]
+        day = iso_day(chunk.date) if chunk else "?"
+        lines += ["", f"{nearest_title(answer.period)} ({day}):"]
         lines += item(statement_line(answer.nearest))
     for title, items in (
         ("Earlier, and different:", answer.earlier),
