@@ -442,6 +442,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="model for the temporary collection")
     p.add_argument("--limit", type=int, help="ask only N questions, spread evenly over the file")
     p.add_argument("--articles", nargs="+", help="files or folders of articles, for a question file without them")
+    p.add_argument(
+        "--no-time-words",
+        action="store_true",
+        help="take the questions' time words as plain words (the search without dates, for comparison)",
+    )
     p.add_argument("--unanswerable", help="also ask the 'unanswerable' questions of this file, to measure refusals")
     p.add_argument("--titles", nargs="+", help="only these articles of a SQuAD file (e.g. those held out of training)")
     p.add_argument("--details", help="write one JSON line per question (scores, rank, found) to this file")
