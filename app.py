@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import gradio as gr
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from qa.chat.conversation import Turn
 from qa.chat.generation import llm_config
@@ -21,7 +25,7 @@ from qa.chat.render import STYLESHEET, ingest_html, problem_html, question_html,
 from qa.chat.service import MAX_UPLOAD_MB, ChatService, When, timeline_frame
 from qa.chat.serving import add_app_options, exposure_warnings, local_url
 from qa.engine import SAMPLE_COLLECTION, Engine
-from qa.errors import QAError
+from qa.errors import InvalidInput, QAError
 from qa.settings import SearchSettings, Settings, default_data_dir, model_choices
 from qa.sources.files import SUPPORTED_SUFFIXES
 from qa.terminal import configure_logging, terminal_progress
@@ -40,6 +44,40 @@ PAGE_HEAD = "<style>@media (max-width: 720px) { .gradio-container .main.app { pa
 Messages = list[dict[str, Any]]
 # The reader's own interface font: nothing to download, and plain enough for long passages.
 FONT = ("-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "Liberation Sans", "Noto Sans", "sans-serif")
+
+
+HEALTH_PATH = "/healthz"
+T = TypeVar("T")
+
+
+def http_only(fn: T) -> T:
+    """Keep an API endpoint off the MCP tool list (it stays in the HTTP API, documented).
+
+    Gradio offers every API endpoint as an MCP tool unless its function is marked as another MCP kind
+    (``gr.mcp.resource`` and ``gr.mcp.prompt`` mark it so); ``/ask`` returns a dict for HTTP clients,
+    and assistants get the ``ask`` tool, which returns the same as JSON text.
+    """
+    fn._mcp_type = "http"  # type: ignore[attr-defined]
+    return fn
+
+
+class Health:
+    """``GET /healthz`` for a proxy or a supervisor: 503 while the models and the first collection load,
+    then 200 with the loaded collections, the answer model and its version, and the workers."""
+
+    def __init__(self, service: ChatService) -> None:
+        self.service = service
+        self.ready = False
+
+    async def endpoint(self, request: Request) -> JSONResponse:
+        engine = self.service.engine
+        body = {
+            "status": "ready" if self.ready else "loading",
+            "collections": engine.loaded_collections(),
+            "answer_model": engine.reader().describe() if self.ready else None,
+            "workers": self.service.workers,
+        }
+        return JSONResponse(body, status_code=200 if self.ready else 503)
 
 
 def build(service: ChatService, selected: str) -> gr.Blocks:
@@ -110,7 +148,7 @@ def build(service: ChatService, selected: str) -> gr.Blocks:
             return problem_html(str(error)), None
         return timeline_html(answer), timeline_frame(answer)
 
-    def ask(
+    def ask_data(
         question: str,
         collection: str = selected,
         since: str = "",
@@ -118,6 +156,20 @@ def build(service: ChatService, selected: str) -> gr.Blocks:
         as_of: str = "",
         timeline: bool = False,
     ) -> dict[str, Any]:
+        """The answer as data, for HTTP clients (``/ask``); ``ask`` below is the same as JSON text."""
+        try:
+            return service.ask_data(question, collection, When(since, until, as_of, timeline=timeline))
+        except QAError as error:
+            raise gr.Error(str(error)) from error
+
+    def ask(
+        question: str,
+        collection: str = selected,
+        since: str = "",
+        until: str = "",
+        as_of: str = "",
+        timeline: bool = False,
+    ) -> str:
         """Answer a question from a set of news articles, quoting the sentence of an article that answers it.
 
         Time words in the question ("in March 1987", "last week", "the latest") are read against the
@@ -132,14 +184,12 @@ def build(service: ChatService, selected: str) -> gr.Blocks:
             timeline: also lay out the story: each article's answering sentence, oldest first
 
         Returns:
-            found (false when the articles do not say), answer (the quoted sentence), confidence,
-            passages (each with its article's title, source, date and URL), date_range (the period the
-            question was read as asking about), as_of, earlier, nearest, timeline and conflicts
+            a JSON object (the same as `article-qa ask --json`): found (false when the articles do not
+            say), answer (the quoted sentence), confidence, passages (each with its article's title,
+            source, date and URL), date_range (the period the question was read as asking about),
+            as_of, earlier, nearest, timeline and conflicts
         """
-        try:
-            return service.ask_data(question, collection, When(since, until, as_of, timeline=timeline))
-        except QAError as error:
-            raise gr.Error(str(error)) from error
+        return json.dumps(ask_data(question, collection, since, until, as_of, timeline), ensure_ascii=False)
 
     with gr.Blocks(title="article-qa") as demo:
         turns = gr.State([])
@@ -250,9 +300,18 @@ def build(service: ChatService, selected: str) -> gr.Blocks:
                 [pending, picker, chatbot, turns, since, until, as_of, time_words],
                 [chatbot, turns],
                 api_visibility="private",
+                concurrency_limit=service.workers,
+                concurrency_id="answers",
             )
         for trigger in (story.submit, lay.click):
-            trigger(lay_out, [story, picker, since, until, as_of], [story_html, chart], api_visibility="private")
+            trigger(
+                lay_out,
+                [story, picker, since, until, as_of],
+                [story_html, chart],
+                api_visibility="private",
+                concurrency_limit=service.workers,
+                concurrency_id="answers",
+            )
         new.click(lambda: ([], [], ""), None, [chatbot, turns, question], queue=False, api_visibility="private")
         chatbot.clear(lambda: [], None, turns, queue=False, api_visibility="private")
         picker.change(lambda name: (stats(name), name), picker, [info, target], api_visibility="private")
@@ -262,7 +321,9 @@ def build(service: ChatService, selected: str) -> gr.Blocks:
             [picker, info, report, files, pages, feeds],
             api_visibility="private",
         )
-        gr.api(ask, api_name="ask")
+        # HTTP clients get the answer as data on /ask; assistants (MCP) get the tool "ask", the same as JSON.
+        for fn, name in ((http_only(ask_data), "ask"), (ask, "ask_json")):
+            gr.api(fn, api_name=name, concurrency_limit=service.workers, concurrency_id="answers")
     return demo
 
 
@@ -282,18 +343,14 @@ def main(argv: list[str] | None = None) -> int:
         llm = llm_config(args.llm_base_url, args.llm_model, args.llm_api_key, os.environ)
         data_dir = Path(args.data_dir).expanduser() if args.data_dir else default_data_dir()
         search = SearchSettings(**model_choices(args.reader_model, args.reranker, os.environ))
-        service = ChatService(Engine(Settings(data_dir=data_dir, search=search)), llm)
+        if args.workers is not None and args.workers < 1:
+            raise InvalidInput(f"--workers {args.workers}: give 1 or more")
+        service = ChatService(Engine(Settings(data_dir=data_dir, search=search)), llm, workers=args.workers)
         built = service.ensure_samples(terminal_progress(f"building the sample collection in {data_dir}"))
         if built is not None:
             print(built.summary(), file=sys.stderr)
         names = service.collections()
         selected = args.collection or (SAMPLE_COLLECTION if SAMPLE_COLLECTION in names else names[0])
-        print(f"loading the model and collection '{selected}' ...", file=sys.stderr)
-        service.engine.prepare_answer_model()
-        # A --reader-model or --reranker that cannot load says so now, not at the first question.
-        service.engine.reader()
-        service.engine.scorer()
-        service.load(selected)
     except QAError as error:
         if args.debug:
             raise
@@ -305,7 +362,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     if args.mcp:
         print(f"MCP tool 'ask' at {local_url(args.host, args.port)}/gradio_api/mcp/", file=sys.stderr)
-    build(service, selected).launch(
+    health = Health(service)
+    demo = build(service, selected)
+    demo.launch(
         server_name=args.host,
         server_port=args.port,
         share=args.share,
@@ -314,7 +373,25 @@ def main(argv: list[str] | None = None) -> int:
         head=PAGE_HEAD,
         max_file_size=f"{MAX_UPLOAD_MB}mb",
         mcp_server=args.mcp,
+        app_kwargs={"routes": [Route(HEALTH_PATH, health.endpoint)]},
+        prevent_thread_lock=True,
     )
+    print(f"loading the model and collection '{selected}' ({HEALTH_PATH} says 503 until done) ...", file=sys.stderr)
+    try:
+        service.engine.prepare_answer_model()
+        # A --reader-model or --reranker that cannot load says so now, not at the first question.
+        service.engine.reader()
+        service.engine.scorer()
+        service.load(selected)
+    except QAError as error:
+        demo.close()
+        if args.debug:
+            raise
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    health.ready = True
+    print(f"ready: {service.workers} questions answered at once", file=sys.stderr)
+    demo.block_thread()
     return 0
 
 

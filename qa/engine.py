@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -82,6 +83,10 @@ class Engine:
         self._searchers: dict[str, Searcher] = {}
         self._stamps: dict[str, tuple[int, int, int] | None] = {}
         self._scorer = scorer
+        # Questions are answered on several threads at once: loading a model or a collection happens
+        # once, under this lock; answering needs no lock (ONNX Runtime, FAISS and NumPy are thread-safe
+        # for reading, and a collection's SQLite connection serialises its own statements).
+        self._lock = threading.RLock()
 
     def scorer(self) -> Scorer | None:
         """The re-ranker the settings name, loaded on first use (None when re-ranking is off)."""
@@ -101,9 +106,10 @@ class Engine:
         reader = self._reader
         if reader is None:
             key = f"passage:{search.reader_model}" if search.reader_model else search.reader
-            if key not in self._readers:
-                self._readers[key] = self._new_reader(search.reader, search.reader_model)
-            reader = self._readers[key]
+            with self._lock:
+                if key not in self._readers:
+                    self._readers[key] = self._new_reader(search.reader, search.reader_model)
+                reader = self._readers[key]
         return reader if search.min_score is None else reader.with_threshold(search.min_score)
 
     def _new_reader(self, name: str, checkpoint: str | None = None) -> Reader:
@@ -209,6 +215,10 @@ class Engine:
         ingests; a question is one short input, so what matters is how fast the embedder loads.
         """
         name = model or self.settings.model
+        with self._lock:
+            return self._query_embedder(name)
+
+    def _query_embedder(self, name: str) -> Embedder:
         if name not in self._query_embedders:
             try:
                 self._query_embedders[name] = NumpyEmbedder(name)
@@ -219,6 +229,10 @@ class Engine:
 
     def searcher(self, name: str) -> Searcher:
         """The searcher of collection ``name``, reopened when another process has changed the collection since."""
+        with self._lock:
+            return self._searcher(name)
+
+    def _searcher(self, name: str) -> Searcher:
         stamp = _stamp(self.settings.data_dir, name)
         if name in self._searchers and self._stamps.get(name) != stamp:
             logger.info("collection %r changed on disk; reloading it", name)
@@ -321,11 +335,20 @@ class Engine:
             return None
         return TimeAsk(time, as_of, limits, timeline)
 
+    def loaded_collections(self) -> list[str]:
+        """The collections loaded in memory now (for a health check)."""
+        with self._lock:
+            return sorted(self._searchers)
+
     def forget(self, name: str) -> None:
-        """Drop a cached collection so the next question reloads it (after ingest or removal)."""
-        searcher = self._searchers.pop(name, None)
-        if searcher is not None:
-            searcher.collection.close()
+        """Drop a cached collection so the next question reloads it (after ingest or removal).
+
+        It is not closed here: a question on another thread may still be reading it, from the files it
+        opened (an ingest swaps in a new folder; the old files live on while open). Its SQLite
+        connection closes when the last question using it lets go.
+        """
+        with self._lock:
+            self._searchers.pop(name, None)
 
     def _present(self, name: str) -> Present:
         """What live collection ``name`` holds, from one read of its store."""

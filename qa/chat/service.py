@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -89,24 +90,33 @@ class Reply:
     turn: Turn | None = None
 
 
+def default_workers() -> int:
+    """Answer workers for this machine: one a core (a question keeps about one core busy)."""
+    return max(1, os.cpu_count() or 1)
+
+
 class ChatService:
     """Questions with conversation context, uploads and collection listings over one :class:`Engine`.
 
-    All engine work runs on a single worker thread: a collection's SQLite connection belongs to
-    the thread that opened it, while Gradio calls handlers from a pool of threads. It also keeps
-    an ingest from swapping a collection under a question being answered.
+    Questions are answered on a pool of ``workers`` threads at once (the app sets Gradio's concurrency
+    to match); ingests run one at a time on a thread of their own. An ingest works in a copy of the
+    collection and swaps it in whole, and a question in flight keeps reading the collection it
+    started with, so the two never wait for each other.
     """
 
-    def __init__(self, engine: Engine, llm: LLMConfig | None = None) -> None:
+    def __init__(self, engine: Engine, llm: LLMConfig | None = None, workers: int | None = None) -> None:
         self.engine = engine
         self.llm = llm
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine")
+        self.workers = workers or default_workers()
+        self._questions = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="answer")
+        self._ingests = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest")
 
     def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        return self._worker.submit(fn, *args, **kwargs).result()
+        return self._questions.submit(fn, *args, **kwargs).result()
 
     def close(self) -> None:
-        self._worker.shutdown(wait=False)
+        self._questions.shutdown(wait=False)
+        self._ingests.shutdown(wait=False)
 
     @property
     def data_dir(self) -> Path:
@@ -173,7 +183,9 @@ class ChatService:
                 f"the files hold {size / 1e6:.0f} MB, more than the app takes at once ({MAX_UPLOAD_MB} MB); "
                 "add them in smaller groups, or use `article-qa ingest FOLDER`"
             )
-        return self._run(self.engine.ingest_paths, [*paths, *page_urls], name, progress=progress, feeds=feed_urls)
+        return self._ingests.submit(
+            self.engine.ingest_paths, [*paths, *page_urls], name, progress=progress, feeds=feed_urls
+        ).result()
 
     def reply(
         self, question: str, collection: str, history: Sequence[Turn], when: When | None = None

@@ -61,6 +61,11 @@ def add_app_options(parser: argparse.ArgumentParser) -> None:
         help="read passages with this extractive QA checkpoint ($ARTICLE_QA_READER_MODEL; see `article-qa calibrate`)",
     )
     parser.add_argument("--reranker", help="cross-encoder to re-order the top passages ($ARTICLE_QA_RERANKER)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        help="questions answered at once (default: one a CPU core); more queue, and wait their turn",
+    )
 
 
 def app_argv(args: argparse.Namespace) -> list[str]:
@@ -74,6 +79,7 @@ def app_argv(args: argparse.Namespace) -> list[str]:
         ("--llm-api-key", getattr(args, "llm_api_key", None)),
         ("--reader-model", getattr(args, "reader_model", None)),
         ("--reranker", getattr(args, "reranker", None)),
+        ("--workers", getattr(args, "workers", None)),
     ):
         if value:
             argv += [flag, str(value)]

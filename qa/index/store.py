@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from qa.language.dates import article_day
 from qa.types import Article, Chunk
@@ -52,12 +54,55 @@ class StoredArticle:
     paragraph_keys: frozenset[str]
 
 
+class _Shared:
+    """One SQLite connection that several threads may use: each statement runs whole under a lock and
+    its rows are read at once (the questions of a collection are answered on a pool of threads).
+
+    One connection, opened when the collection is, keeps reading the file it opened: after an ingest
+    swaps in a new folder, a question still in flight on the old collection reads the old rows.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._connection = sqlite3.connect(str(path), check_same_thread=False)
+        self._lock = threading.Lock()
+
+    def execute(self, sql: str, parameters: Iterable[Any] = ()) -> _Rows:
+        with self._lock:
+            return _Rows(self._connection.execute(sql, tuple(parameters)).fetchall())
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        with self._lock:
+            self._connection.executemany(sql, rows)
+
+    def executescript(self, script: str) -> None:
+        with self._lock:
+            self._connection.executescript(script)
+
+    def commit(self) -> None:
+        with self._lock:
+            self._connection.commit()
+
+    def close(self) -> None:
+        with self._lock:
+            self._connection.close()
+
+
+class _Rows(list[Any]):
+    """A statement's rows, read in full, with the cursor methods the store uses."""
+
+    def fetchone(self) -> Any:
+        return self[0] if self else None
+
+    def fetchall(self) -> list[Any]:
+        return list(self)
+
+
 class Store:
     """Articles and chunks of one collection; chunk text is sliced from the cleaned article."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._db = sqlite3.connect(str(path))
+        self._db = _Shared(path)
         self._db.executescript(_SCHEMA)
 
     def close(self) -> None:

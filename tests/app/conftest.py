@@ -67,7 +67,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + STARTUP_TIMEOUT
     try:
-        while not _answers(url):
+        while not _answers(url + "healthz"):  # 200 once the models and the collection are loaded
             if process.poll() is not None:
                 pytest.fail(f"app.py exited with {process.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
             if time.monotonic() > deadline:

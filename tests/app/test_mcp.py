@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import ast
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -72,13 +72,14 @@ def test_an_assistant_can_ask_the_articles(mcp_url: str) -> None:
         tools, result = thread.submit(asyncio.run, call_ask(mcp_url, arguments)).result()
     assert [t.name for t in tools if t.name.endswith("ask")], "no ask tool"
     assert not [t for t in tools if "respond" in t.name or "add_articles" in t.name], "private events leaked as tools"
+    assert [t.name for t in tools] == ["ask"], "one tool: the HTTP API's dict endpoint is not offered"
     (ask,) = [t for t in tools if t.name.endswith("ask")]
     assert "news articles" in (ask.description or "") and {"question", "collection"} <= set(
         ask.inputSchema["properties"]
     )
     assert not result.isError, result
-    # Gradio hands a dict result to the assistant as its Python text; read it back as such.
-    data = ast.literal_eval(result.content[0].text)
+    # The tool's text is the JSON object of `ask --json`.
+    data = json.loads(result.content[0].text)
     assert data["found"] is True and "missile" in data["answer"]
     assert data["passages"][0]["headline"].startswith("NATO") and data["passages"][0]["source"]
     assert {"since", "until", "as_of", "timeline"} <= set(ask.inputSchema["properties"])
@@ -90,7 +91,7 @@ def test_an_assistant_can_keep_to_a_date_range(mcp_url: str) -> None:
     with ThreadPoolExecutor(1) as thread:
         _, result = thread.submit(asyncio.run, call_ask(mcp_url, arguments)).result()
     assert not result.isError, result
-    data = ast.literal_eval(result.content[0].text)
+    data = json.loads(result.content[0].text)
     assert data["date_range"]["from"] == "2026-03-05" and data["date_range"]["filter"] is True
     assert all(p["date"] >= "2026-03-05" for p in data["passages"])
 
