@@ -22,8 +22,8 @@ from starlette.routing import Route
 from qa.chat.conversation import Turn
 from qa.chat.generation import llm_config
 from qa.chat.render import STYLESHEET, ingest_html, problem_html, question_html, stats_html, timeline_html
-from qa.chat.service import MAX_UPLOAD_MB, ChatService, When, timeline_frame
-from qa.chat.serving import add_app_options, exposure_warnings, local_url
+from qa.chat.service import MAX_UPLOAD_MB, ChatService, When, default_workers, timeline_frame
+from qa.chat.serving import add_app_options, exposure_warnings, local_url, share_cores
 from qa.engine import SAMPLE_COLLECTION, Engine
 from qa.errors import InvalidInput, QAError
 from qa.settings import SearchSettings, Settings, default_data_dir, model_choices
@@ -322,8 +322,10 @@ def build(service: ChatService, selected: str) -> gr.Blocks:
             api_visibility="private",
         )
         # HTTP clients get the answer as data on /ask; assistants (MCP) get the tool "ask", the same as JSON.
+        # Off Gradio's queue: a call is one HTTP request, answered on the service's pool of workers
+        # (the queue's extra round trips cost more than a question, measured with benchmarks/load.py).
         for fn, name in ((http_only(ask_data), "ask"), (ask, "ask_json")):
-            gr.api(fn, api_name=name, concurrency_limit=service.workers, concurrency_id="answers")
+            gr.api(fn, api_name=name, queue=False)
     return demo
 
 
@@ -345,7 +347,12 @@ def main(argv: list[str] | None = None) -> int:
         search = SearchSettings(**model_choices(args.reader_model, args.reranker, os.environ))
         if args.workers is not None and args.workers < 1:
             raise InvalidInput(f"--workers {args.workers}: give 1 or more")
-        service = ChatService(Engine(Settings(data_dir=data_dir, search=search)), llm, workers=args.workers)
+        workers = args.workers or default_workers()
+        # Each question's model runs get their share of the cores, so questions run side by side.
+        threads = max(1, (os.cpu_count() or 1) // workers)
+        share_cores(threads)
+        settings = Settings(data_dir=data_dir, search=search, question_threads=threads)
+        service = ChatService(Engine(settings), llm, workers=workers)
         built = service.ensure_samples(terminal_progress(f"building the sample collection in {data_dir}"))
         if built is not None:
             print(built.summary(), file=sys.stderr)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -50,14 +51,23 @@ class Asked:
     answer: str = ""
 
 
-def client_run(url: str, questions: list[str], results: list[Asked], lock: threading.Lock) -> None:
+def client_run(url: str, questions: list[str], results: list[Asked], lock: threading.Lock, kind: str) -> None:
+    """One client asking its questions in turn: through ``gradio_client`` or as plain HTTP POSTs to the
+    app's ``/gradio_api/run/ask`` (what curl or any HTTP library does; no client-side machinery)."""
+    import httpx
     from gradio_client import Client
 
-    client = Client(url, verbose=False)
+    client = Client(url, verbose=False) if kind == "gradio" else None
+    http = httpx.Client(timeout=120)
     for question in questions:
         started = time.perf_counter()
         try:
-            data = client.predict(question, "load", api_name="/ask")
+            if client is not None:
+                data = client.predict(question, "load", api_name="/ask")
+            else:
+                response = http.post(f"{url}/gradio_api/run/ask", json={"data": [question, "load", "", "", "", False]})
+                response.raise_for_status()
+                data = response.json()["data"][0]
             record = Asked(started, time.perf_counter() - started, question, answer=str(data.get("answer") or ""))
         except Exception as error:  # every failure is counted, none stops the run
             record = Asked(started, time.perf_counter() - started, question, error=f"{type(error).__name__}: {error}")
@@ -76,6 +86,13 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=25, help="questions per client")
     parser.add_argument("--articles", type=Path, default=SAMPLES / "articles", help="what the collection holds")
     parser.add_argument("--more", type=Path, help="a folder of articles added with the new one (a longer ingest)")
+    parser.add_argument("--workers", type=int, help="the app's answer workers (default: its own, one a core)")
+    parser.add_argument(
+        "--client",
+        choices=["gradio", "http"],
+        default="gradio",
+        help="ask through gradio_client (default) or with plain HTTP POSTs (about 125 ms less client work each)",
+    )
     args = parser.parse_args()
 
     known = [q["question"] for q in json.loads((SAMPLES / "questions.json").read_text())]
@@ -91,7 +108,9 @@ def main() -> None:
             capture_output=True,
         )
         port = free_port()
+        cpu = question_cpu_seconds(data_dir, known, args.workers)
         serve = [*cli, "--data-dir", str(data_dir), "serve", "-c", "load", "--port", str(port)]
+        serve += ["--workers", str(args.workers)] if args.workers else []
         app = subprocess.Popen(serve, cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
             app_first_answer_running(port)
@@ -104,7 +123,7 @@ def main() -> None:
                 for i in range(0, args.questions, 4):  # the new article's question, every fourth
                     questions[i] = NEW_QUESTION
                 plans.append(questions)
-            threads = [threading.Thread(target=client_run, args=(url, q, results, lock)) for q in plans]
+            threads = [threading.Thread(target=client_run, args=(url, q, results, lock, args.client)) for q in plans]
             began = time.perf_counter()
             for thread in threads:
                 thread.start()
@@ -130,7 +149,7 @@ def main() -> None:
     new_after = [r for r in results if r.question == NEW_QUESTION and r.started > ingest_ended]
     times = [r.seconds for r in results]
     print(
-        f"{args.clients} clients x {args.questions} questions = {len(results)} answers in {wall:.1f} s; "
+        f"{args.clients} {args.client} clients x {args.questions} questions = {len(results)} answers in {wall:.1f} s; "
         f"collection from {args.articles}"
     )
     print(f"errors: {len(errors)}" + "".join(f"\n  {e.question!r}: {e.error}" for e in errors[:5]))
@@ -141,6 +160,11 @@ def main() -> None:
             f"latency, during ingest: p50 {statistics.median(during) * 1000:6.0f} ms  "
             f"p95 {percentile(during, 0.95) * 1000:6.0f} ms  ({len(during)} answers)"
         )
+    cores = os.cpu_count() or 1
+    print(
+        f"throughput: {len(results) / wall:.1f} answers/s; one question alone takes {cpu * 1000:.0f} ms of CPU "
+        f"(median, in this process), so {cores} cores top out near {cores / cpu:.1f} answers/s"
+    )
     status = "ok" if done.returncode == 0 else f"FAILED ({done.stderr.strip()[-300:]})"
     print(f"ingest of the new article while serving: {ingest_ended - ingest_started:.1f} s, {status}")
     print(
@@ -149,6 +173,26 @@ def main() -> None:
         f"just before the ingest exits), after it ended {sum(NEW_ANSWER in r.answer for r in new_after)}"
         f"/{len(new_after)}"
     )
+
+
+def question_cpu_seconds(data_dir: Path, questions: list[str], workers: int | None) -> float:
+    """Median CPU time (all threads of this process) of one whole answer, asked alone, warm, with the
+    threads the app gives a question (its cores shared among ``workers``)."""
+    from qa.chat.service import default_workers
+    from qa.chat.serving import share_cores
+    from qa.engine import Engine
+    from qa.settings import Settings
+
+    threads = max(1, (os.cpu_count() or 1) // (workers or default_workers()))
+    share_cores(threads)
+    engine = Engine(Settings(data_dir=data_dir, question_threads=threads))
+    engine.ask(questions[0], "load")
+    spent = []
+    for question in questions * 2:
+        started = time.process_time()
+        engine.ask(question, "load")
+        spent.append(time.process_time() - started)
+    return statistics.median(spent)
 
 
 def app_first_answer_running(port: int, limit: float = 180.0) -> None:

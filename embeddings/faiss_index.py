@@ -199,3 +199,8 @@ class FaissIndex:
         if matrix.shape[1] != self.dim:
             raise ValueError(f"vectors have dimension {matrix.shape[1]}, index has {self.dim}")
         return matrix
+
+
+def set_search_threads(threads: int) -> None:
+    """The OpenMP threads FAISS uses for one search, process-wide."""
+    faiss.omp_set_num_threads(threads)

@@ -130,14 +130,14 @@ def trained_network(folder: Path) -> Any:
     return network.eval()
 
 
-def cached_session(folder: Path, cache: Path | None, what: str) -> Any:
+def cached_session(folder: Path, cache: Path | None, what: str, threads: int | None = None) -> Any:
     """An ONNX Runtime session on ``folder``'s export in ``cache``, or None (no cache, not exported yet, or
-    unusable: the caller then runs the same sums in NumPy)."""
+    unusable: the caller then runs the same sums in NumPy). ``threads``: per run (None: every core)."""
     exported = exported_path(folder, cache) if cache is not None else None
     if exported is None or not exported.is_file():
         return None
     try:
-        return session(exported, spin=False)
+        return session(exported, threads, spin=False)
     except Exception as error:  # a damaged cache file or no onnxruntime: NumPy does the same sums
         logger.warning("%s: cannot use %s (%s); running it in NumPy", what, exported, error)
         return None
@@ -233,7 +233,9 @@ class PairClassifier:
     ``encode_pairs``) uses torch; tests check all three agree.
     """
 
-    def __init__(self, folder: Path | str, *, cache: Path | None = None, batch_size: int = 16) -> None:
+    def __init__(
+        self, folder: Path | str, *, cache: Path | None = None, batch_size: int = 16, threads: int | None = None
+    ) -> None:
         from tokenizers import Tokenizer
 
         folder = Path(folder)
@@ -250,7 +252,7 @@ class PairClassifier:
         self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         self._batch_size = batch_size
         self._span: tuple[Any, Any] | None = None
-        self._session = cached_session(folder, cache, "answer model")
+        self._session = cached_session(folder, cache, "answer model", threads)
         self.backend = "onnxruntime" if self._session is not None else "numpy"
         if self._session is None:
             self._load_numpy(folder, base_folder)

@@ -119,7 +119,9 @@ class Engine:
             return PassageReader(self.checkpoint_spans(checkpoint) if checkpoint else self._passage_spans())
         if name == "rules":
             return RulesReader()
-        scorer = PairClassifier(ANSWER_MODEL, cache=self.settings.data_dir / MODEL_CACHE)
+        scorer = PairClassifier(
+            ANSWER_MODEL, cache=self.settings.data_dir / MODEL_CACHE, threads=self.settings.question_threads
+        )
         return ModelReader(
             scorer, spans=self._passage_spans() if scorer.card.get("selection", {}).get("passage_weight") else None
         )

@@ -68,6 +68,9 @@ class Settings:
     """Where ingest runs the model: "cpu" (ONNX Runtime, int8), "cuda" (torch) or "auto" (cuda when present)."""
     chunking: ChunkSettings = field(default_factory=ChunkSettings)
     search: SearchSettings = field(default_factory=SearchSettings)
+    question_threads: int | None = None
+    """Threads the answer model uses for one question (None: every core). An app answering several
+    questions at once gives each fewer, so they run side by side instead of in each other's way."""
 
 
 def default_data_dir(environ: dict[str, str] | None = None) -> Path:

@@ -150,7 +150,10 @@ def answer_in_time(question: str, ask: TimeAsk, reader: Reader, searcher: Search
     period = ask.period
     if ask.time.period is not None:
         it = replace(it, reader=reader.preferring(naming(ask.time.period)))
-    hits = reported_in(it.search(replace(search, k=search.k * 3), within), ask.time.period)[: search.k]
+    hits = reported_in(it.search(replace(search, k=search.k * 3), within), ask.time.period)
+    if ask.time.period is not None and ask.time.period.grain == "year":
+        hits = _with_year_named(it, hits, ask.time.period, search, ask.as_of)
+    hits = hits[: search.k]
     answer = replace(it.read(hits), question=question, period=period, as_of=ask.as_of)
     if answer.found and not states_for(answer, ask.time.period):
         answer = replace(refused(question, answer.query, list(answer.passages), answer.confidence, answer.reader),
@@ -161,25 +164,31 @@ def answer_in_time(question: str, ask: TimeAsk, reader: Reader, searcher: Search
     return replace(answer, nearest=replace(nearest, question=question)) if nearest is not None else answer
 
 
+def _with_year_named(it: _Reading, hits: list[Hit], period: Period, search: SearchSettings, as_of: date) -> list[Hit]:
+    """``hits`` and, from any date, passages that name the year ("lost contact in 2024", reported in 2026):
+    a year is named in so many words, unlike "last week"; best fused score first."""
+    years = {str(y) for y in range(period.start.year, period.end.year + 1)}
+    named = [h for h in it.search(search, (DAWN, as_of)) if any(y in h.chunk.text for y in years)]
+    merged = {h.chunk.id: h for h in [*hits, *named]}
+    return sorted(merged.values(), key=lambda h: -h.score)
+
+
 def _nearest(it: _Reading, period: Period, search: SearchSettings, as_of: date) -> Answer | None:
-    """The answer nearest in time to ``period`` among the best few articles outside it that state one
-    (ties: the surer)."""
-    hits = it.search(replace(search, k=max(4 * LATEST_ARTICLES, search.k)), (DAWN, as_of))
-    answers = [a for a in it.read_each(by_article(hits, LATEST_ARTICLES)) if answer_day(a) is not None]
-    if not answers:
+    """The answer from outside ``period`` nearest to it in time: the best answer found without the
+    period, or another article's rival answer of that same reading (one reader pass) if nearer."""
+    best = it.read(it.search(search, (DAWN, as_of)))
+    if not best.found:
         return None
-    surest = max(a.confidence for a in answers)
 
     def distance(answer: Answer) -> int:
-        day = answer_day(answer) or DAWN
-        return (
-            0
-            if period.start <= day <= period.end
-            else min(abs((day - period.start).days), abs((day - period.end).days))
-        )
+        day = answer_day(answer)
+        if day is None:
+            return 10**9
+        if period.start <= day <= period.end:
+            return 0
+        return min(abs((day - period.start).days), abs((day - period.end).days))
 
-    sure = [a for a in answers if a.confidence >= LATEST_SHARE * surest]
-    return min(sure, key=lambda a: (distance(a), -a.confidence))
+    return min([best, *best.conflicts], key=lambda a: (distance(a), -a.confidence))
 
 
 def naming(period: Period) -> Callable[[str, Chunk], float]:
