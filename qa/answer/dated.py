@@ -10,7 +10,6 @@ timeline is each article's answering sentence, oldest first.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -35,7 +34,7 @@ EARLIER_SHOWN = 3
 # "The latest" answers only from articles about as sure as the surest (a share of its confidence).
 LATEST_SHARE = 0.5
 # Log-odds added, when the reader chooses, to a sentence that names the period asked about.
-PERIOD_BONUS = float(os.environ.get("PB", "2.0"))
+PERIOD_BONUS = 2.0
 
 
 @dataclass(frozen=True)
