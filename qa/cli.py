@@ -122,7 +122,7 @@ def cmd_collections(args: argparse.Namespace) -> int:
     manifests: list[dict[str, Any]] = []
     for name in names:
         try:
-            manifest = read_manifest(settings.data_dir, name)
+            manifest = {**read_manifest(settings.data_dir, name), "name": name}  # the folder's name
             if "dates" not in manifest:  # built before dates were counted: read them from the store
                 store = open_store(settings.data_dir, name)
                 try:
@@ -178,7 +178,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 1
     print(
         f"collection {args.collection!r} is sound: {counts['articles']} articles, {counts['chunks']} passages, "
-        f"{counts['sentences']} sentences; database integrity, index ids and vectors checked"
+        f"{counts['sentences']} sentences; database integrity, schema, rows, index ids and vectors checked"
     )
     return 0
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.errors import CollectionCorrupt
 from qa.index.collection import Collection
 from qa.index.manifest import BM25_DIR, DATABASE, SENTENCE_VECTORS, VECTORS, rebuild_hint
 
@@ -16,10 +17,22 @@ def check_collection(data_dir: Path, name: str) -> tuple[dict[str, int], list[st
     Beyond the checks on every open (files readable, counts agree with the manifest): SQLite's
     integrity check, the ids of both indexes and BM25 against the store's rows, and unit-length vectors.
     """
-    collection = Collection.open(data_dir, name)  # CollectionCorrupt, with what to do, if it cannot open
+    try:
+        collection = Collection.open(data_dir, name)
+    except CollectionCorrupt as error:  # a file that cannot even be opened: that is the finding
+        return {}, [str(error)]
     problems: list[str] = []
     try:
-        problems += [f"{DATABASE}: {row}" for row in collection.store.integrity_problems()[:10]]
+        store = collection.store
+        problems += [f"{DATABASE}: {row}" for row in store.integrity_problems()[:10]]
+        problems += [f"{DATABASE}: {p}" for p in store.schema_problems()]
+        if not problems:  # queries on a broken schema would only repeat it
+            problems += [f"{DATABASE}: {p}" for p in store.row_problems()]
+            if store.count_articles() != collection.manifest["counts"]["articles"]:
+                problems.append(
+                    f"{DATABASE}: {store.count_articles()} articles, the manifest says "
+                    f"{collection.manifest['counts']['articles']}"
+                )
         for file, index, table in (
             (f"the {VECTORS} index", collection.vectors, "chunks"),
             (f"the {SENTENCE_VECTORS} index", collection.sentence_vectors, "sentences"),
@@ -38,8 +51,11 @@ def check_collection(data_dir: Path, name: str) -> tuple[dict[str, int], list[st
         if set(collection.lexical.ids.tolist()) != set(collection.store.owners("chunks")):
             problems.append(f"{BM25_DIR}: its passages are not the store's")
         counts = dict(collection.manifest["counts"])
+    except CollectionCorrupt as error:  # a statement failed on damage the checks above did not name
+        problems.append(str(error))
+        counts = dict(collection.manifest["counts"])
     finally:
         collection.close()
-    if problems:
+    if problems and not problems[-1].endswith(rebuild_hint(name)):
         problems.append(rebuild_hint(name))
     return counts, problems

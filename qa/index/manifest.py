@@ -86,8 +86,21 @@ def read_manifest(data_dir: Path, name: str) -> dict[str, Any]:
     return read_file(name, path, load_manifest)
 
 
+# What every reader of a manifest relies on, with its type: a manifest without one is damaged.
+_REQUIRED = {"format": int, "name": str, "model": str, "dim": int, "chunking": dict, "counts": dict}
+_COUNTS = ("articles", "chunks", "sentences")
+
+
 def load_manifest(path: Path) -> dict[str, Any]:
-    return dict(json.loads(path.read_text()))
+    manifest = json.loads(path.read_text())
+    if not isinstance(manifest, dict):
+        raise ValueError(f"expected a JSON object, found {type(manifest).__name__}")
+    for key, kind in _REQUIRED.items():
+        if not isinstance(manifest.get(key), kind) or isinstance(manifest.get(key), bool):
+            raise ValueError(f"its {key!r} is missing or not a {kind.__name__}")
+    if not all(isinstance(manifest["counts"].get(k), int) for k in _COUNTS):
+        raise ValueError(f"its counts lack one of {', '.join(_COUNTS)}")
+    return dict(manifest)
 
 
 def index_files(manifest: dict[str, Any], index: str) -> dict[str, Any]:
@@ -100,6 +113,12 @@ def rebuild_hint(name: str) -> str:
     return f"rebuild it with `article-qa ingest PATH --collection {name} --replace`"
 
 
+def damaged(name: str, path: Path, error: BaseException) -> CollectionCorrupt:
+    """The one line for a collection file that cannot be read: what failed, and how to rebuild."""
+    reason = (str(error).strip().splitlines() or [type(error).__name__])[-1][:160]
+    return CollectionCorrupt(f"collection {name!r}: {path} is damaged ({reason}); {rebuild_hint(name)}")
+
+
 def read_file(name: str, path: Path, loader: Callable[[Path], Any]) -> Any:
     """``loader(path)``, a missing or unreadable file reported as CollectionCorrupt naming both."""
     try:
@@ -107,5 +126,4 @@ def read_file(name: str, path: Path, loader: Callable[[Path], Any]) -> Any:
     except FileNotFoundError as error:
         raise CollectionCorrupt(f"collection {name!r}: {path} is missing; {rebuild_hint(name)}") from error
     except (OSError, ValueError, RuntimeError, KeyError, sqlite3.Error) as error:
-        reason = (str(error).strip().splitlines() or [type(error).__name__])[-1][:160]
-        raise CollectionCorrupt(f"collection {name!r}: {path} is damaged ({reason}); {rebuild_hint(name)}") from error
+        raise damaged(name, path, error) from error

@@ -6,10 +6,12 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from qa.index.manifest import damaged
 from qa.language.dates import article_day
 from qa.types import Article, Chunk
 
@@ -62,29 +64,60 @@ class _Shared:
     swaps in a new folder, a question still in flight on the old collection reads the old rows.
     """
 
-    def __init__(self, path: Path) -> None:
-        self._connection = sqlite3.connect(str(path), check_same_thread=False)
+    def __init__(self, path: Path, name: str) -> None:
+        self.path, self.name = path, name
         self._lock = threading.Lock()
+        with self._damage():
+            self._connection = sqlite3.connect(str(path), check_same_thread=False)
+
+    @contextmanager
+    def _damage(self) -> Iterator[None]:
+        """Any error of the database file itself (malformed pages, a schema hit so that a column is
+        gone, not a database at all) as the collection's one-line damage message, here for every
+        statement. A constraint broken or the file busy is not damage, and is raised as it is."""
+        try:
+            yield
+        except (sqlite3.IntegrityError, sqlite3.ProgrammingError):
+            raise
+        except sqlite3.OperationalError as error:
+            if any(word in str(error) for word in ("locked", "busy", "readonly", "disk I/O")):
+                raise
+            raise damaged(self.name, self.path, error) from error
+        except sqlite3.DatabaseError as error:
+            raise damaged(self.name, self.path, error) from error
 
     def execute(self, sql: str, parameters: Iterable[Any] = ()) -> _Rows:
-        with self._lock:
+        with self._lock, self._damage():
             return _Rows(self._connection.execute(sql, tuple(parameters)).fetchall())
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        with self._lock:
+        with self._lock, self._damage():
             self._connection.executemany(sql, rows)
 
     def executescript(self, script: str) -> None:
-        with self._lock:
+        with self._lock, self._damage():
             self._connection.executescript(script)
 
     def commit(self) -> None:
-        with self._lock:
+        with self._lock, self._damage():
             self._connection.commit()
 
     def close(self) -> None:
         with self._lock:
             self._connection.close()
+
+
+def _layout(execute: Any) -> dict[str, list[tuple[Any, ...]]]:
+    """Each table's columns (name, type, not null, key) and indexes, as SQLite reports them."""
+    tables = [row[0] for row in execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    layout: dict[str, list[tuple[Any, ...]]] = {}
+    for table in tables:
+        columns = [(r[1], r[2], r[3], r[5]) for r in execute(f"PRAGMA table_info({table})")]
+        indexes = sorted(
+            ("index", r[1]) for r in execute(f"PRAGMA index_list({table})") if not r[1].startswith("sqlite_")
+        )
+        layout[table] = columns + indexes
+    return layout
 
 
 class _Rows(list[Any]):
@@ -100,9 +133,9 @@ class _Rows(list[Any]):
 class Store:
     """Articles and chunks of one collection; chunk text is sliced from the cleaned article."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, name: str | None = None) -> None:
         self.path = path
-        self._db = _Shared(path)
+        self._db = _Shared(path, name or path.parent.name)
         self._db.executescript(_SCHEMA)
 
     def close(self) -> None:
@@ -115,6 +148,36 @@ class Store:
         """SQLite's full ``integrity_check`` (reads every page): empty when the database is sound."""
         rows = [str(row[0]) for row in self._db.execute("PRAGMA integrity_check")]
         return [] if rows == ["ok"] else rows
+
+    def schema_problems(self) -> list[str]:
+        """How the database's tables, columns and indexes differ from what this version writes."""
+        expected = sqlite3.connect(":memory:")
+        try:
+            expected.executescript(_SCHEMA)
+            want = _layout(expected.execute)
+        finally:
+            expected.close()
+        have = _layout(self._db.execute)
+        problems = [f"table {t} is missing" for t in sorted(set(want) - set(have))]
+        problems += [
+            f"table {t} has columns {have[t]}, this version writes {want[t]}"
+            for t in sorted(set(want) & set(have))
+            if have[t] != want[t]
+        ]
+        return problems
+
+    def row_problems(self) -> list[str]:
+        """Every row of every table read, and every passage's and sentence's offsets inside its article."""
+        problems = []
+        for table in ("articles", "chunks", "sentences"):
+            self._db.execute(f"SELECT * FROM {table}")  # reads every row: damage raises CollectionCorrupt
+            outside = self._db.execute(
+                f"SELECT COUNT(*) FROM {table} t LEFT JOIN articles a ON a.id = t.article_id"
+                " WHERE a.id IS NULL OR t.start < 0 OR t.end <= t.start OR t.end > length(a.text)"
+            ) if table != "articles" else _Rows([(0,)])  # fmt: skip
+            if outside[0][0]:
+                problems.append(f"{outside[0][0]} {table} lie outside their article's text or have no article")
+        return problems
 
     def count_articles(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])

@@ -107,7 +107,7 @@ def read_csv_file(path: Path, name: str | None = None) -> ReadResult:
             continue
         record = dict(zip(columns, row, strict=False))  # short rows: missing cells
         items.append(record_article(record, f"{name}:{row_number}", where))
-    return collect(items)
+    return collect(items or [skip(origin, "no rows after the header")])
 
 
 def _is_squad(record: object) -> bool:
