@@ -17,10 +17,7 @@ def check_collection(data_dir: Path, name: str) -> tuple[dict[str, int], list[st
     Beyond the checks on every open (files readable, counts agree with the manifest): SQLite's
     integrity check, the ids of both indexes and BM25 against the store's rows, and unit-length vectors.
     """
-    try:
-        collection = Collection.open(data_dir, name)
-    except CollectionCorrupt as error:  # a file that cannot even be opened: that is the finding
-        return {}, [str(error)]
+    collection = Collection.open(data_dir, name)  # CollectionCorrupt, with what to do, if it cannot open
     problems: list[str] = []
     try:
         store = collection.store
