@@ -161,8 +161,8 @@ def render_answer(answer: Answer, *, generated: str | None = None, streaming: bo
         parts.append(f'<p class="aqa-notfound"><strong>{html.escape(heading)}</strong> {reason}</p>')
         parts.append(beside_html(answer))
         items: list[tuple[int, Hit, str | None]] = [(n, hit, None) for n, hit in enumerate(hits, 1)]
-        summary = "Closest passages (they do not state the answer)" if hits else "No passage matched."
-        parts.append(_passages(summary, items, open_=True) if hits else f'<p class="aqa-label">{summary}</p>')
+        # Without passages the line above already says so.
+        parts.append(_passages("Closest passages (they do not state the answer)", items, open_=True))
     elif generated is not None:
         cursor = '<span class="aqa-cursor" aria-hidden="true">▍</span>' if streaming else ""
         parts.append(f'<p class="aqa-generated">{generated_html(generated, len(hits))}{cursor}</p>')
