@@ -98,9 +98,6 @@ class Period:
             return self.end
         return self.reported_until
 
-    def holds(self, day: date) -> bool:
-        return self.start <= day <= self.end
-
 
 @dataclass(frozen=True)
 class Answer:

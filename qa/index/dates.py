@@ -49,10 +49,6 @@ class DateIndex:
     def sentence_ids(self, start: date, end: date) -> npt.NDArray[np.int64]:
         return _between(self.sentence_days, start, end)
 
-    def day(self, chunk_id: int) -> date | None:
-        value = int(self.chunk_days[chunk_id]) if 0 <= chunk_id < len(self.chunk_days) else UNKNOWN
-        return date.fromordinal(value) if value != UNKNOWN else None
-
     def in_range(self, ids: npt.NDArray[np.int64], start: date, end: date) -> npt.NDArray[np.bool_]:
         """For each passage id: whether its article is dated from ``start`` to ``end``."""
         inside = (ids >= 0) & (ids < len(self.chunk_days))

@@ -10,6 +10,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,29 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def another_app(app: App, *flags: str) -> Iterator[str]:
+    """A further ``python app.py FLAGS`` on a free port over ``app``'s data folder (its sample collection
+    built), once its ``/healthz`` says ready; its URL. Its log is beside the first app's."""
+    port = free_port()
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
+    command = [sys.executable, "app.py", "--port", str(port), "--data-dir", str(app.data_dir), *flags]
+    log = app.log.with_name(f"app-{port}.log")
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    try:
+        while not _answers(url + "healthz"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"app.py {' '.join(flags)} did not come up:\n{log.read_text(errors='replace')[-3000:]}")
+            time.sleep(0.5)  # polling a port that is not up yet
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
 
 
 @pytest.fixture(scope="session")

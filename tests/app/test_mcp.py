@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -16,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.app.conftest import ROOT, STARTUP_TIMEOUT, App, free_port
+from tests.app.conftest import App, another_app
 
 pytest.importorskip("mcp", reason="the MCP extra is not installed: pip install -e '.[mcp]'")
 
@@ -37,23 +33,8 @@ def status(url: str) -> int:
 @pytest.fixture(scope="module")
 def mcp_url(app: App) -> Iterator[str]:
     """A second app with --mcp, over the first one's data folder (its sample collection is built)."""
-    port = free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
-    command = [sys.executable, "app.py", "--port", str(port), "--data-dir", str(app.data_dir), "--mcp"]
-    log = app.log.with_name("app-mcp.log")
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    try:
-        while status(url + "gradio_api/mcp/schema") != 200:
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"app.py --mcp did not come up:\n{log.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.5)  # polling a port that is not up yet
+    with another_app(app, "--mcp") as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 async def call_ask(url: str, arguments: dict[str, str]) -> tuple[list[Any], Any]:

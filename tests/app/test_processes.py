@@ -6,13 +6,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.app.conftest import ROOT, STARTUP_TIMEOUT, App, _answers, free_port
+from tests.app.conftest import ROOT, App, another_app
 
 NEW = (
     "Wrenfield approves a floating library\n\n"
@@ -24,23 +23,8 @@ NEW = (
 @pytest.fixture(scope="module")
 def second(app: App) -> Iterator[str]:
     """Another `python app.py` on another port over the first one's data directory."""
-    port = free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
-    command = [sys.executable, "app.py", "--port", str(port), "--data-dir", str(app.data_dir), "--workers", "2"]
-    log = app.log.with_name("app-second.log")
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    try:
-        while not _answers(url + "healthz"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the second app did not come up:\n{log.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.5)  # polling a port that is not up yet
+    with another_app(app, "--workers", "2") as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def test_two_processes_answer_from_an_ingest_by_a_third(app: App, second: str, tmp_path: Path) -> None:
