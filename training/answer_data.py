@@ -292,6 +292,7 @@ def training_pairs(
     other_articles: bool = False,
     typed_share: float = 0.0,
     swaps: bool = False,
+    leads: bool = False,
 ) -> list[Pair]:
     """Labelled pairs for the questions of the articles named in ``titles``.
 
@@ -300,7 +301,9 @@ def training_pairs(
     headline): the sentence sharing its rarest words, as retrieval offers when the articles do not
     cover the question's subject. ``typed_share`` of the questions are asked as a person types them.
     With ``swaps`` (and ``pool``), an answerable question asked about another name or year than
-    its answer sentence states (``swapped_question``) is a negative with that sentence.
+    its answer sentence states (``swapped_question``) is a negative with that sentence. With ``leads``,
+    the article's opening sentence is a negative too where it does not hold the answer: a news lead
+    restates what a question asks about, and retrieval offers it first.
     """
     rng = random.Random(seed)
     pairs: list[Pair] = []
@@ -367,6 +370,10 @@ def training_pairs(
                         words = _words(question)
                         best = max(elsewhere, key=lambda s: (len(words & _words(s)), rng.random()))
                         chosen.append((best, 0.0))
+                lead = texts[0][0] if texts and texts[0] else ""
+                stated_texts = [] if impossible else [a["text"] for a in qa["answers"]]
+                if leads and lead and all(lead != s for s, _ in chosen) and not any(t in lead for t in stated_texts):
+                    chosen.append((lead, 0.0))
                 asked = typed(question, rng) if typed_share and rng.random() < typed_share else question
                 stated = [] if impossible else [a["text"] for a in qa["answers"]]
                 for sentence, label in chosen:

@@ -71,6 +71,40 @@ def batches(pairs: list[Pair], size: int, rng: random.Random) -> list[list[Pair]
     return groups
 
 
+def question_batches(pairs: list[Pair], size: int, rng: random.Random) -> list[list[Pair]]:
+    """Batches of whole questions (all pairs of a question together, for the listwise loss), questions of
+    similar length together, about ``size`` pairs each, in random order."""
+    asked: dict[str, list[Pair]] = {}
+    for pair in pairs:
+        asked.setdefault(pair.question, []).append(pair)
+    ordered = sorted(asked.values(), key=lambda g: (max(len(p.question) + len(p.second) for p in g), rng.random()))
+    out: list[list[Pair]] = [[]]
+    for group in ordered:
+        if len(out[-1]) >= size:
+            out.append([])
+        out[-1].extend(group)
+    rng.shuffle(out)
+    return [b for b in out if b]
+
+
+def listwise_loss(logits: object, group: list[Pair]) -> object:
+    """Each question's sentences compete in one softmax, beside "none of them" (a fixed logit 0): the
+    sentences holding the answer should win it; for an unanswerable question, "none" should. What a
+    sentence-at-a-time loss cannot teach: a lead restating the question loses to the sentence that answers.
+    """
+    import torch
+
+    losses = []
+    questions: dict[str, list[int]] = {}
+    for index, pair in enumerate(group):
+        questions.setdefault(pair.question, []).append(index)
+    for members in questions.values():
+        scores = torch.cat([logits[members], logits.new_zeros(1)])  # type: ignore[index]
+        wanted = [n for n, i in enumerate(members) if group[i].label > 0.5] or [len(members)]
+        losses.append(torch.logsumexp(scores, 0) - torch.logsumexp(scores[wanted], 0))
+    return torch.stack(losses).mean()
+
+
 def span_targets(group: list[Pair], encodings: list[object]) -> tuple[list[int], list[int]]:
     """Token positions of each pair's answer (start, end) in its encoding; [CLS] (0) for a negative;
     -100 (not learnt) where the answer is cut off or not in the text as read."""
@@ -146,6 +180,17 @@ def main(argv: list[str] | None = None) -> int:
         default=0.0,
         help="also learn where the answer's words are (a span head), with this weight on its loss; 0: no span head",
     )
+    parser.add_argument(
+        "--leads",
+        action="store_true",
+        help="add the article's opening sentence as a negative where it lacks the answer",
+    )
+    parser.add_argument(
+        "--listwise",
+        type=float,
+        default=0.0,
+        help="weight of a loss where each question's sentences compete in one softmax (0: off)",
+    )
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--freeze-layers", type=int, default=0, help="also freeze the first N encoder layers")
@@ -188,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
             other_articles=args.other_articles,
             typed_share=args.typed_share,
             swaps=args.swaps,
+            leads=args.leads,
         )
     ]
     shifted = 0
@@ -204,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
                 paragraph_negatives=args.negatives,
                 deletions=args.deletions,
                 typed_share=args.typed_share,
+                leads=args.leads,
             )
         ]
         asked = sorted({p.question for p in extra})
@@ -211,7 +258,12 @@ def main(argv: list[str] | None = None) -> int:
         shifted = len(keep)
         pairs += [p for p in extra if p.question in keep]
     if args.limit:
-        pairs = rng.sample(pairs, min(args.limit, len(pairs)))
+        if args.listwise:  # whole questions, so each keeps its competing sentences
+            asked = sorted({p.question for p in pairs})
+            keep = set(rng.sample(asked, min(len(asked), args.limit * len(asked) // len(pairs))))
+            pairs = [p for p in pairs if p.question in keep]
+        else:
+            pairs = rng.sample(pairs, min(args.limit, len(pairs)))
     positives = sum(p.label for p in pairs)
     questions = len({p.question for p in pairs})
     print(f"{len(pairs)} training pairs, {positives:.0f} positive, from {questions} questions", flush=True)
@@ -224,7 +276,8 @@ def main(argv: list[str] | None = None) -> int:
         parameter.requires_grad = name not in FROZEN and not name.startswith(frozen_layers)
     trainable = [p for p in network.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=args.lr, weight_decay=0.01)
-    groups = [g for _ in range(args.epochs) for g in batches(pairs, args.batch_size, rng)]
+    make_batches = question_batches if args.listwise else batches
+    groups = [g for _ in range(args.epochs) for g in make_batches(pairs, args.batch_size, rng)]
     warmup = max(1, len(groups) // 10)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: min((step + 1) / warmup, max(0.0, (len(groups) - step) / (len(groups) - warmup)))
@@ -247,6 +300,8 @@ def main(argv: list[str] | None = None) -> int:
         labels = torch.tensor([p.label for p in group], dtype=torch.float32)
         logits, spans = answer_outputs(network, batch)
         loss = loss_function(logits, labels)
+        if args.listwise:
+            loss = loss + args.listwise * listwise_loss(logits, group)
         if spans is not None:
             # Only [CLS] (no answer) and the sentence's own tokens can be where the answer is.
             allowed = batch["token_type_ids"].bool() & batch["attention_mask"].bool()
@@ -310,6 +365,8 @@ def main(argv: list[str] | None = None) -> int:
             "other_article_negatives": args.other_articles,
             "typed_share": args.typed_share,
             "name_swaps": args.swaps,
+            "lead_negatives": args.leads,
+            "listwise_weight": args.listwise,
             "span_weight": args.span_weight,
             "batch_size": args.batch_size,
             "lr": args.lr,

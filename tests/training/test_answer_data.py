@@ -130,3 +130,46 @@ def test_swapped_question_asks_about_a_name_the_paragraph_never_mentions() -> No
     year = swapped_question("What opened in 1998?", sentence, CONTEXT, names, rng)
     assert year == "What opened in 2004?"
     assert swapped_question("When did the ferry open?", sentence, CONTEXT, names, rng) is None
+
+
+def test_lead_negatives_add_the_opening_sentence_only_where_it_lacks_the_answer() -> None:
+    lead_answers = article("Ferry", CONTEXT, [answerable("When did the ferry open?", "1998")])
+    later_answer = article("Ferry", CONTEXT, [answerable("When does the evening boat leave?", "21:30")])
+    opening = "The Estervik ferry opened in 1998."
+    kept = training_pairs([later_answer], {"Ferry"}, 1, paragraph_negatives=0, leads=True)
+    assert [p.label for p in kept if p.second.startswith(opening)] == [0.0]
+    without = training_pairs([later_answer], {"Ferry"}, 1, paragraph_negatives=0)
+    assert not any(p.second.startswith(opening) for p in without)
+    # The lead that holds the answer stays the one positive; it is never also a negative.
+    own = training_pairs([lead_answers], {"Ferry"}, 1, paragraph_negatives=0, leads=True)
+    assert [p.label for p in own if p.second.startswith(opening)] == [1.0]
+
+
+def test_question_batches_keep_each_questions_sentences_together() -> None:
+    from training.answer_data import Pair
+    from training.train_answer_model import question_batches
+
+    pairs = [Pair(f"question {q}?", f"sentence {s} of {q}", float(s == 0)) for q in range(7) for s in range(3)]
+    made = question_batches(pairs, 4, random.Random(1))
+    assert sorted((p.question, p.second) for b in made for p in b) == sorted((p.question, p.second) for p in pairs)
+    for batch in made:
+        for question in {p.question for p in batch}:
+            assert sum(p.question == question for p in batch) == 3  # never split across batches
+
+
+def test_listwise_loss_rewards_the_answer_sentence_beating_the_others() -> None:
+    import torch
+
+    from training.answer_data import Pair
+    from training.train_answer_model import listwise_loss
+
+    group = [
+        Pair("who leads?", "The lead restates who leads.", 0.0),
+        Pair("who leads?", "Anna Berg leads.", 1.0),
+        Pair("what is it?", "Nothing here answers.", 0.0),
+    ]
+    right = listwise_loss(torch.tensor([-2.0, 3.0, -3.0]), group)
+    wrong = listwise_loss(torch.tensor([3.0, -2.0, -3.0]), group)
+    assert float(right) < 0.1 < 2.0 < float(wrong)
+    # An unanswerable question wants "none of them" (logit 0) to win: a confident sentence costs.
+    assert float(listwise_loss(torch.tensor([-2.0, 3.0, 4.0]), group)) > float(right) + 1.0
