@@ -14,8 +14,12 @@ retrieval, the model reader's shortlist), then chooses on them, and only on them
   things a collection never mentions, which SQuAD 2.0's near misses do not cover;
 - the "not found" threshold: the highest that refuses at most BUDGET of the answerable questions.
 
-All three go into qa/models/answer/model.json. The BBC and QuAIL sets are test sets and are not
-looked at here.
+With ``--news FILE --news-articles DIR...`` the selection weights are chosen on the mean of the
+held-out articles' answer sentences and a news development set's (typed questions over other BBC
+articles than the test sets use: benchmarks/data/bbc_typed_dev_questions.json): Wikipedia questions
+copy their answer sentence's words, typed news questions do not, and a lead restates them.
+
+All of it goes into qa/models/answer/model.json. The BBC test sets and QuAIL are not looked at here.
 """
 
 from __future__ import annotations
@@ -42,9 +46,11 @@ from qa.answer.model import ModelReader, Scored  # noqa: E402
 from qa.calibration import OFF_TOPIC_EVERY, questions_to_ask  # noqa: E402
 from qa.calibration import platt as fit_platt  # noqa: E402
 from qa.engine import Engine  # noqa: E402
+from qa.evaluation import load_question_file  # noqa: E402
 from qa.index.ingest import ingest  # noqa: E402
 from qa.index.lexical import BACKGROUND_PASSAGES  # noqa: E402
 from qa.settings import ChunkSettings, SearchSettings, Settings  # noqa: E402
+from qa.sources.files import read_paths  # noqa: E402
 
 # Share of answerable held-out questions the threshold may refuse.
 BUDGET = 0.05
@@ -68,6 +74,29 @@ def platt(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
 
 
 Asked = tuple[str, tuple[str, ...], list[Scored], list[float]]
+
+
+def news_questions(
+    file: Path, articles: list[Path], scorer: PairClassifier, spans: SpanReader | None = None
+) -> list[Asked]:
+    """The answerable questions of a news development set (this project's question-file shape) asked of its
+    articles, as ``held_out_questions`` asks the SQuAD ones."""
+    questions = load_question_file(file)
+    corpus = read_paths(articles).articles
+    reader = ModelReader(scorer, min_score=0.0, spans=spans)
+    out = []
+    with tempfile.TemporaryDirectory(prefix="article-qa-calibrate-news-") as scratch:
+        settings = Settings(data_dir=Path(scratch), search=SearchSettings(min_score=0.0))
+        engine = Engine(settings, reader=reader)
+        ingest(corpus, settings.data_dir, "news", engine.embedder(), ChunkSettings())
+        searcher = engine.searcher("news")
+        for question in questions.answerable:
+            vector = searcher.embedder.embed_query(question.text)
+            hits = searcher.search(question.text, settings.search, query_vector=vector)
+            reading = reader.score(question.text, vector, hits, searcher.collection)
+            supports = [reader.support(question.text, hits, reading, s, searcher.collection) for s in reading.scored]
+            out.append(("answerable", question.answers, reading.scored, supports))
+    return out
 
 
 def held_out_questions(squad2: Path, scorer: PairClassifier, spans: SpanReader | None = None) -> list[Asked]:
@@ -111,7 +140,17 @@ def main(argv: list[str] | None = None) -> int:
         default=BACKGROUND_PASSAGES,
         help=f"passages of English at large blended into the support's word weights (default {BACKGROUND_PASSAGES})",
     )
+    parser.add_argument(
+        "--news",
+        type=Path,
+        help="also choose the selection weights on this news development set's answerable questions "
+        "(e.g. benchmarks/data/bbc_typed_dev_questions.json), asked of --news-articles",
+    )
+    parser.add_argument("--news-articles", type=Path, nargs="*", default=[], help="the articles --news asks of")
     args = parser.parse_args(argv)
+    if args.news is not None and not args.news_articles:
+        print("error: --news needs --news-articles (the folders its questions are asked of)", file=sys.stderr)
+        return 2
     if not args.squad2.is_file():
         print(f"error: {args.squad2} not found; the calibration data lives in ../shared/data", file=sys.stderr)
         return 2
@@ -132,22 +171,28 @@ def main(argv: list[str] | None = None) -> int:
 
 def calibrate(args: argparse.Namespace, scorer: PairClassifier, spans: SpanReader | None = None) -> int:
     asked = held_out_questions(args.squad2, scorer, spans)
+    news = news_questions(args.news, args.news_articles, scorer, spans) if args.news is not None else []
     kinds = np.array([kind for kind, _, _, _ in asked])
     answerable = kinds == "answerable"
 
-    def chosen(weights: tuple[float, float, float]) -> list[Scored | None]:
+    def chosen(weights: tuple[float, float, float], questions: list[Asked] = asked) -> list[Scored | None]:
         reader = ModelReader(scorer, min_score=0.0)
         reader.cheap_weight, reader.span_weight, reader.passage_weight = weights
-        return [reader.choose(scored) for _, _, scored, _ in asked]
+        return [reader.choose(scored) for _, _, scored, _ in questions]
 
-    def correct(choices: list[Scored | None]) -> np.ndarray:
+    def correct(choices: list[Scored | None], questions: list[Asked] = asked) -> np.ndarray:
         return np.array(
             [
                 c is not None and any(a in c.candidate.text for a in answers)
-                for c, (_, answers, _, _) in zip(choices, asked, strict=True)
+                for c, (_, answers, _, _) in zip(choices, questions, strict=True)
             ],
             dtype=float,
         )
+
+    def found(weights: tuple[float, float, float]) -> float:
+        """Answer sentences found: on the held-out articles, or the mean of those and the news set's."""
+        squad = float(correct(chosen(weights))[answerable].mean())
+        return squad if not news else (squad + float(correct(chosen(weights, news), news).mean())) / 2
 
     has_spans = any(s.span is not None for _, _, scored, _ in asked for s in scored)
     grid = [
@@ -156,7 +201,7 @@ def calibrate(args: argparse.Namespace, scorer: PairClassifier, spans: SpanReade
         for s in (SPAN_WEIGHTS if has_spans else (0.0,))
         for p in (PASSAGE_WEIGHTS if spans is not None else (0.0,))
     ]
-    by_weight = {w: float(correct(chosen(w))[answerable].mean()) for w in grid}
+    by_weight = {w: found(w) for w in grid}
     # The most answer sentences found; of equals, the smallest weights.
     weight = max(grid, key=lambda w: (round(by_weight[w], 3), -sum(w)))
     choices = chosen(weight)
@@ -195,6 +240,8 @@ def calibrate(args: argparse.Namespace, scorer: PairClassifier, spans: SpanReade
         "cheap_weight": weight[0],
         "span_weight": weight[1],
         "answer_sentence_by_weights": {" ".join(map(str, w)): round(v, 4) for w, v in by_weight.items()},
+        "chosen_on": f"{args.squad2.name} held-out articles"
+        + (f" and {args.news.name} ({len(news)} questions), the mean of the two" if news else ""),
     }
     if spans is not None:
         card["selection"] |= {"passage_weight": weight[2], "passage_model": spans.name}
