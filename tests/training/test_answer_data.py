@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from training.answer_data import (
     SentencePool,
     cut,
@@ -173,3 +175,10 @@ def test_listwise_loss_rewards_the_answer_sentence_beating_the_others() -> None:
     assert float(right) < 0.1 < 2.0 < float(wrong)
     # An unanswerable question wants "none of them" (logit 0) to win: a confident sentence costs.
     assert float(listwise_loss(torch.tensor([-2.0, 3.0, 4.0]), group)) > float(right) + 1.0
+
+
+def test_calibration_with_a_news_set_needs_its_articles(capsys: pytest.CaptureFixture[str]) -> None:
+    from training.calibrate_answer_model import main
+
+    assert main(["--news", "benchmarks/data/bbc_typed_dev_questions.json"]) == 2
+    assert "--news-articles" in capsys.readouterr().err
