@@ -370,12 +370,11 @@ def training_pairs(
                         words = _words(question)
                         best = max(elsewhere, key=lambda s: (len(words & _words(s)), rng.random()))
                         chosen.append((best, 0.0))
+                stated = [] if impossible else [a["text"] for a in qa["answers"]]
                 lead = texts[0][0] if texts and texts[0] else ""
-                stated_texts = [] if impossible else [a["text"] for a in qa["answers"]]
-                if leads and lead and all(lead != s for s, _ in chosen) and not any(t in lead for t in stated_texts):
+                if leads and lead and all(lead != s for s, _ in chosen) and not any(t in lead for t in stated):
                     chosen.append((lead, 0.0))
                 asked = typed(question, rng) if typed_share and rng.random() < typed_share else question
-                stated = [] if impossible else [a["text"] for a in qa["answers"]]
                 for sentence, label in chosen:
                     first, second = answer_pair(asked, sentence, headline)
                     answer = next((t for t in stated if label and " ".join(t.split()) in second), "")

@@ -51,6 +51,7 @@ from qa.index.ingest import ingest  # noqa: E402
 from qa.index.lexical import BACKGROUND_PASSAGES  # noqa: E402
 from qa.settings import ChunkSettings, SearchSettings, Settings  # noqa: E402
 from qa.sources.files import read_paths  # noqa: E402
+from qa.types import Article  # noqa: E402
 
 # Share of answerable held-out questions the threshold may refuse.
 BUDGET = 0.05
@@ -81,22 +82,8 @@ def news_questions(
 ) -> list[Asked]:
     """The answerable questions of a news development set (this project's question-file shape) asked of its
     articles, as ``held_out_questions`` asks the SQuAD ones."""
-    questions = load_question_file(file)
-    corpus = read_paths(articles).articles
-    reader = ModelReader(scorer, min_score=0.0, spans=spans)
-    out = []
-    with tempfile.TemporaryDirectory(prefix="article-qa-calibrate-news-") as scratch:
-        settings = Settings(data_dir=Path(scratch), search=SearchSettings(min_score=0.0))
-        engine = Engine(settings, reader=reader)
-        ingest(corpus, settings.data_dir, "news", engine.embedder(), ChunkSettings())
-        searcher = engine.searcher("news")
-        for question in questions.answerable:
-            vector = searcher.embedder.embed_query(question.text)
-            hits = searcher.search(question.text, settings.search, query_vector=vector)
-            reading = reader.score(question.text, vector, hits, searcher.collection)
-            supports = [reader.support(question.text, hits, reading, s, searcher.collection) for s in reading.scored]
-            out.append(("answerable", question.answers, reading.scored, supports))
-    return out
+    asked = [(q.text, q.answers, "answerable") for q in load_question_file(file).answerable]
+    return ask_all(read_paths(articles).articles, asked, scorer, spans)
 
 
 def held_out_questions(squad2: Path, scorer: PairClassifier, spans: SpanReader | None = None) -> list[Asked]:
@@ -105,13 +92,24 @@ def held_out_questions(squad2: Path, scorer: PairClassifier, spans: SpanReader |
     The kind is "answerable", "near miss" (SQuAD 2.0's unanswerable) or "off topic" (another article's).
     """
     questions, asked = questions_to_ask(squad2, HELD_OUT)
+    return ask_all(questions.articles, asked, scorer, spans)
+
+
+def ask_all(
+    articles: list[Article],
+    asked: list[tuple[str, tuple[str, ...], str]],
+    scorer: PairClassifier,
+    spans: SpanReader | None = None,
+) -> list[Asked]:
+    """Each (question, gold answers, kind) asked of ``articles`` in a temporary collection, through hybrid
+    retrieval and the model reader's shortlist, the threshold off."""
     reader = ModelReader(scorer, min_score=0.0, spans=spans)
     out = []
     with tempfile.TemporaryDirectory(prefix="article-qa-calibrate-") as scratch:
         settings = Settings(data_dir=Path(scratch), search=SearchSettings(min_score=0.0))
         engine = Engine(settings, reader=reader)
-        ingest(questions.articles, settings.data_dir, "held-out", engine.embedder(), ChunkSettings())
-        searcher = engine.searcher("held-out")
+        ingest(articles, settings.data_dir, "calibration", engine.embedder(), ChunkSettings())
+        searcher = engine.searcher("calibration")
         for number, (text, answers, kind) in enumerate(asked, start=1):
             vector = searcher.embedder.embed_query(text)
             hits = searcher.search(text, settings.search, query_vector=vector)

@@ -25,11 +25,9 @@ def check_collection(data_dir: Path, name: str) -> tuple[dict[str, int], list[st
         problems += [f"{DATABASE}: {p}" for p in store.schema_problems()]
         if not problems:  # queries on a broken schema would only repeat it
             problems += [f"{DATABASE}: {p}" for p in store.row_problems()]
-            if store.count_articles() != collection.manifest["counts"]["articles"]:
-                problems.append(
-                    f"{DATABASE}: {store.count_articles()} articles, the manifest says "
-                    f"{collection.manifest['counts']['articles']}"
-                )
+            articles, listed = store.count_articles(), collection.manifest["counts"]["articles"]
+            if articles != listed:
+                problems.append(f"{DATABASE}: {articles} articles, the manifest says {listed}")
         for file, index, table in (
             (f"the {VECTORS} index", collection.vectors, "chunks"),
             (f"the {SENTENCE_VECTORS} index", collection.sentence_vectors, "sentences"),

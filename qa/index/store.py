@@ -168,15 +168,16 @@ class Store:
 
     def row_problems(self) -> list[str]:
         """Every row of every table read, and every passage's and sentence's offsets inside its article."""
-        problems = []
         for table in ("articles", "chunks", "sentences"):
             self._db.execute(f"SELECT * FROM {table}")  # reads every row: damage raises CollectionCorrupt
+        problems = []
+        for table in ("chunks", "sentences"):
             outside = self._db.execute(
                 f"SELECT COUNT(*) FROM {table} t LEFT JOIN articles a ON a.id = t.article_id"
                 " WHERE a.id IS NULL OR t.start < 0 OR t.end <= t.start OR t.end > length(a.text)"
-            ) if table != "articles" else _Rows([(0,)])  # fmt: skip
-            if outside[0][0]:
-                problems.append(f"{outside[0][0]} {table} lie outside their article's text or have no article")
+            ).fetchone()[0]
+            if outside:
+                problems.append(f"{outside} {table} lie outside their article's text or have no article")
         return problems
 
     def count_articles(self) -> int:
