@@ -273,6 +273,11 @@ class SentencePool:
         return next((self.entries[i] for i in ranked[:50] if self.entries[i][0] != title), None)
 
 
+def before(sentences: list[str] | tuple[str, ...], index: int) -> str:
+    """The sentence before ``sentences[index]`` in its paragraph, "" for the first."""
+    return sentences[index - 1] if index > 0 else ""
+
+
 def _plausible(article_paragraph: dict[str, Any], question: str) -> list[tuple[int, int]]:
     for qa in article_paragraph["qas"]:
         if " ".join(qa["question"].split()) == question:
@@ -293,6 +298,7 @@ def training_pairs(
     typed_share: float = 0.0,
     swaps: bool = False,
     leads: bool = False,
+    context: bool = False,
 ) -> list[Pair]:
     """Labelled pairs for the questions of the articles named in ``titles``.
 
@@ -303,11 +309,17 @@ def training_pairs(
     With ``swaps`` (and ``pool``), an answerable question asked about another name or year than
     its answer sentence states (``swapped_question``) is a negative with that sentence. With ``leads``,
     the article's opening sentence is a negative too where it does not hold the answer: a news lead
-    restates what a question asks about, and retrieval offers it first.
+    restates what a question asks about, and retrieval offers it first. With ``context``, each sentence
+    is read with the one before it in its paragraph ("" for a paragraph's first, as for a passage's
+    first when answering), so that "she" or "Mr Walkington" can be told apart.
     """
     rng = random.Random(seed)
     pairs: list[Pair] = []
     seen = set() if seen is None else seen
+
+    def reads(ahead: str) -> str | None:
+        return ahead if context else None
+
     for article in articles:
         title = str(article["title"])
         if title not in titles:
@@ -324,7 +336,7 @@ def training_pairs(
                     continue
                 seen.add((title, question.casefold()))
                 impossible = bool(qa.get("is_impossible")) or not qa.get("answers")
-                chosen: list[tuple[str, float]] = []
+                chosen: list[tuple[str, float, str]] = []
                 if impossible:
                     hard = {
                         index
@@ -332,7 +344,9 @@ def training_pairs(
                         if (index := _sentence_of(spans, a, b)) is not None
                     }
                     negatives = list(hard) + _by_overlap(question, sentences, hard)[:paragraph_negatives]
-                    chosen = [(sentences[i], 0.0) for i in dict.fromkeys(negatives)][: paragraph_negatives + 1]
+                    chosen = [(sentences[i], 0.0, before(sentences, i)) for i in dict.fromkeys(negatives)][
+                        : paragraph_negatives + 1
+                    ]
                 else:
                     answers = qa["answers"]
                     gold = {
@@ -344,41 +358,43 @@ def training_pairs(
                     if not gold:
                         continue
                     texts_of_answers = {a["text"] for a in answers}
-                    chosen = [(sentences[min(gold)], 1.0)]
+                    answered = min(gold)
+                    chosen = [(sentences[answered], 1.0, before(sentences, answered))]
                     if deletions:
-                        chosen += _cut_pairs(question, sentences[min(gold)], spans[min(gold)][0], answers, rng)
+                        cuts = _cut_pairs(question, sentences[answered], spans[answered][0], answers, rng)
+                        chosen += [(text, label, before(sentences, answered)) for text, label in cuts]
                     if swaps and pool is not None:
-                        context = paragraph["context"]
-                        other = swapped_question(question, sentences[min(gold)], context, pool.names, rng)
+                        other = swapped_question(question, sentences[answered], paragraph["context"], pool.names, rng)
                         if other is not None:
-                            pairs.append(Pair(*answer_pair(other, sentences[min(gold)], headline), 0.0))
+                            read = answer_pair(other, sentences[answered], headline, reads(before(sentences, answered)))
+                            pairs.append(Pair(*read, 0.0))
                     others = [
                         i
                         for i in _by_overlap(question, sentences, gold)
                         if not any(t in sentences[i] for t in texts_of_answers)
                     ]
-                    chosen += [(sentences[i], 0.0) for i in others[:paragraph_negatives]]
+                    chosen += [(sentences[i], 0.0, before(sentences, i)) for i in others[:paragraph_negatives]]
                     # A sentence of another paragraph of the article: retrieval will offer those too.
                     elsewhere = [
-                        s
+                        (s, before(other, i))
                         for n, other in enumerate(texts)
                         if n != number
-                        for s in other
+                        for i, s in enumerate(other)
                         if not any(t in s for t in texts_of_answers)
                     ]
                     if elsewhere:
                         words = _words(question)
-                        best = max(elsewhere, key=lambda s: (len(words & _words(s)), rng.random()))
-                        chosen.append((best, 0.0))
+                        best, ahead = max(elsewhere, key=lambda s: (len(words & _words(s[0])), rng.random()))
+                        chosen.append((best, 0.0, ahead))
                 stated = [] if impossible else [a["text"] for a in qa["answers"]]
                 lead = texts[0][0] if texts and texts[0] else ""
-                if leads and lead and all(lead != s for s, _ in chosen) and not any(t in lead for t in stated):
-                    chosen.append((lead, 0.0))
+                if leads and lead and all(lead != s for s, _, _ in chosen) and not any(t in lead for t in stated):
+                    chosen.append((lead, 0.0, ""))
                 asked = typed(question, rng) if typed_share and rng.random() < typed_share else question
-                for sentence, label in chosen:
-                    first, second = answer_pair(asked, sentence, headline)
+                for sentence, label, ahead in chosen:
+                    first, second = answer_pair(asked, sentence, headline, reads(ahead))
                     answer = next((t for t in stated if label and " ".join(t.split()) in second), "")
                     pairs.append(Pair(first, second, label, " ".join(answer.split())))
                 if other_articles and pool is not None and (other := pool.elsewhere(question, title, rng)) is not None:
-                    pairs.append(Pair(*answer_pair(asked, other[1], other[0]), 0.0))
+                    pairs.append(Pair(*answer_pair(asked, other[1], other[0], reads("")), 0.0))
     return pairs

@@ -32,6 +32,7 @@ from answer_data import (  # noqa: E402
     Example,
     Pair,
     SentencePool,
+    before,
     examples,
     load_articles,
     shift_articles,
@@ -60,7 +61,7 @@ SHIFTS = [SHARED / "squadshifts" / f for f in ("new_wiki_v1.0.json", "reddit_v1.
 # SQuAD 2.0 articles kept out of training: the reader's threshold is chosen on these.
 HELD_OUT = ("1973_oil_crisis", "Harvard_University", "Force")
 NAME = "article-qa-answer-minilm-l6"
-VERSION = "4"
+VERSION = "5"
 
 
 def batches(pairs: list[Pair], size: int, rng: random.Random) -> list[list[Pair]]:
@@ -121,7 +122,9 @@ def span_targets(group: list[Pair], encodings: list[object]) -> tuple[list[int],
     return starts, ends
 
 
-def held_out_figures(network: object, tokenizer: object, items: list[Example], max_length: int) -> dict[str, float]:
+def held_out_figures(
+    network: object, tokenizer: object, items: list[Example], max_length: int, context: bool = False
+) -> dict[str, float]:
     """On held-out questions over their own paragraph: is the best sentence the answer, and refusal."""
     import torch
 
@@ -130,7 +133,10 @@ def held_out_figures(network: object, tokenizer: object, items: list[Example], m
     answerable = 0
     with torch.inference_mode():
         for item in items:
-            pairs = [answer_pair(item.question, s, item.title) for s in item.sentences]
+            pairs = [
+                answer_pair(item.question, s, item.title, before(item.sentences, i) if context else None)
+                for i, s in enumerate(item.sentences)
+            ]
             logits = network(**encode_pairs(tokenizer, pairs, max_length)).logits[:, 0]  # type: ignore[operator]
             probabilities = torch.sigmoid(logits).numpy()
             best.append(float(probabilities.max()))
@@ -191,6 +197,11 @@ def main(argv: list[str] | None = None) -> int:
         default=0.0,
         help="weight of a loss where each question's sentences compete in one softmax (0: off)",
     )
+    parser.add_argument(
+        "--context",
+        action="store_true",
+        help="read each sentence with the one before it (raise --max-length to about 112 to fit it)",
+    )
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--freeze-layers", type=int, default=0, help="also freeze the first N encoder layers")
@@ -234,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
             typed_share=args.typed_share,
             swaps=args.swaps,
             leads=args.leads,
+            context=args.context,
         )
     ]
     shifted = 0
@@ -251,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
                 deletions=args.deletions,
                 typed_share=args.typed_share,
                 leads=args.leads,
+                context=args.context,
             )
         ]
         asked = sorted({p.question for p in extra})
@@ -319,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
         if step in curve_at:
             network.eval()
             point = {"pairs": float(done), "questions_seen": float(len(asked_so_far))}
-            point |= held_out_figures(network, tokenizer, check, args.max_length)
+            point |= held_out_figures(network, tokenizer, check, args.max_length, args.context)
             curve.append({k: round(v, 4) for k, v in point.items()})
             print("curve:", json.dumps(curve[-1]), flush=True)
             network.train()
@@ -334,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
     train_seconds = time.perf_counter() - started
     network.eval()
 
-    figures = held_out_figures(network, tokenizer, check, args.max_length)
+    figures = held_out_figures(network, tokenizer, check, args.max_length, args.context)
     if args.curve:
         seen = {"pairs": float(done), "questions_seen": float(len(asked_so_far))}
         curve.append(seen | {k: round(v, 4) for k, v in figures.items()})
@@ -345,8 +358,11 @@ def main(argv: list[str] | None = None) -> int:
         "base_model": args.base,
         "base_sha256": file_sha256(base_folder / "model.safetensors"),
         "max_length": args.max_length,
+        **({"context": "previous"} if args.context else {}),
         "input": (
-            "question [SEP] sentence | headline (qa/answer/pairs.py)"
+            "question [SEP] sentence | headline"
+            + (" || the sentence before" if args.context else "")
+            + " (qa/answer/pairs.py)"
             + ("; a span head points to the answer's words" if args.span_weight else "")
         ),
         "training_data": {
@@ -386,7 +402,7 @@ def main(argv: list[str] | None = None) -> int:
     # The shipped fp16 weights, loaded as the app loads them, must score as the fp32 network did.
     shipped = trained_network(args.out)
     card["held_out_fp16"] = {
-        k: round(v, 4) for k, v in held_out_figures(shipped, tokenizer, check, args.max_length).items()
+        k: round(v, 4) for k, v in held_out_figures(shipped, tokenizer, check, args.max_length, args.context).items()
     }
     save_trained(network, args.out, card)
     print("fp16 as shipped:", json.dumps(card["held_out_fp16"]))

@@ -18,7 +18,7 @@ from embeddings.pair_classifier import PairReading
 from qa.answer.base import found, refused
 from qa.answer.conflicts import conflicting
 from qa.answer.overlap import Candidate, able_to_answer, candidates, confidence, sentence_scores
-from qa.answer.pairs import answer_pair
+from qa.answer.pairs import BEFORE, answer_pair
 from qa.index.collection import Collection
 from qa.types import Answer, Chunk, Hit
 
@@ -90,9 +90,12 @@ class Scored:
 def sentence_span(sentence: str, second: str, span: tuple[int, int] | None) -> tuple[int, int] | None:
     """The model's span in ``second`` (the sentence as the model read it) as offsets into ``sentence``.
 
-    None when the model gave no span or put it outside the sentence (in its headline).
+    None when the model gave no span or put it outside the sentence (in its headline or the sentence before).
     """
     if span is None:
+        return None
+    after = [at for at in (second.find(" | "), second.find(BEFORE)) if at >= 0]
+    if span[1] > min(after, default=len(second)):
         return None
     words = second[span[0] : span[1]].strip()
     if not words:
@@ -171,6 +174,7 @@ class ModelReader:
         self.span_weight = float(card.get("selection", {}).get("span_weight", 0.0))
         self.passage_weight = float(card.get("selection", {}).get("passage_weight", 0.0))
         self.background = int(card.get("calibration", {}).get("background_passages", 0))
+        self.context = card.get("context") == "previous"
 
     def with_threshold(self, min_score: float) -> ModelReader:
         return ModelReader(
@@ -208,7 +212,9 @@ class ModelReader:
         order = sorted(able_to_answer(query, pool), key=lambda i: -cheap[i])[: self.shortlist]
         if not order:
             return Reading(pool, [])
-        pairs = [answer_pair(query, pool[i].text, hits[pool[i].passage].chunk.title) for i in order]
+        pairs = [
+            answer_pair(query, pool[i].text, hits[pool[i].passage].chunk.title, self._before(pool, i)) for i in order
+        ]
         readings = self.scorer.read_pairs(pairs)
         read_whole = self.passage_margins(query, hits, [pool[i] for i in order])
         return Reading(
@@ -226,6 +232,14 @@ class ModelReader:
                 for i, pair, r, whole in zip(order, pairs, readings, read_whole, strict=True)
             ],
         )
+
+    def _before(self, pool: list[Candidate], index: int) -> str | None:
+        """The sentence before ``pool[index]`` in its passage ("" for the passage's first) for a model that
+        reads it (card ``"context": "previous"``); None for one that does not."""
+        if not self.context:
+            return None
+        previous = pool[index - 1] if index > 0 else None
+        return previous.text if previous is not None and previous.passage == pool[index].passage else ""
 
     def passage_margins(self, query: str, hits: list[Hit], shortlist: list[Candidate]) -> list[float]:
         """The passage reader's margin inside each shortlisted sentence (each passage read once, whole);

@@ -18,6 +18,16 @@ from qa.cli import main
 SEED = Path(__file__).resolve().parents[2].parent / "shared" / "seeds" / "000_78cd7df64d3b7e3d.txt"
 
 
+def read_as_answering(model: PairClassifier, question: str, sentences: list[str], title: str) -> list[tuple[str, str]]:
+    """The pairs the reader builds for a run of sentences of one passage: with the sentence before each
+    (none before the first) where the model's card says it reads it."""
+    context = model.card.get("context") == "previous"
+    return [
+        answer_pair(question, s, title, (sentences[i - 1] if i else "") if context else None)
+        for i, s in enumerate(sentences)
+    ]
+
+
 def test_shipped_weights_are_small_and_say_what_they_are(answer_model: PairClassifier) -> None:
     assert (ANSWER_MODEL / WEIGHTS).stat().st_size < 50_000_000
     card = answer_model.card
@@ -37,7 +47,7 @@ def test_model_tells_the_answer_sentence_from_its_neighbours(answer_model: PairC
         "It cost 212 million euros, most of it paid by the regional government.",
         "The mayor said the bridge would cut journeys across the bay by twenty minutes.",
     ]
-    scores = answer_model.score_pairs([answer_pair(question, s, title) for s in sentences])
+    scores = answer_model.score_pairs(read_as_answering(answer_model, question, sentences, title))
     assert max(range(3), key=lambda i: scores[i]) == 1
     assert scores[1] > 2 * max(scores[0], scores[2])
 
@@ -46,7 +56,7 @@ def test_a_question_longer_than_the_model_reads_is_cut_not_a_crash(answer_model:
     """A pasted paragraph as a question (more word pieces than the model's 80) used to raise in the tokenizer."""
     question = "How much did the new bridge cost " + "in the end, after all the delays and the arguments, " * 12 + "?"
     sentence = "It cost 212 million euros, most of it paid by the regional government."
-    readings = answer_model.read_pairs([answer_pair(question, sentence, "Harbour bridge opens")])
+    readings = answer_model.read_pairs(read_as_answering(answer_model, question, [sentence], "Harbour bridge opens"))
     assert len(readings) == 1 and 0.0 <= readings[0].probability <= 1.0
 
 
@@ -58,7 +68,7 @@ def test_model_points_to_the_words_that_answer(answer_model: PairClassifier) -> 
         ("When will the tunnel close?", "The old tunnel will close in March 2027 for repairs.", "March 2027"),
     ]
     title = "Harbour bridge opens to traffic"
-    pairs = [answer_pair(question, sentence, title) for question, sentence, _ in asked]
+    pairs = [read_as_answering(answer_model, question, [sentence], title)[0] for question, sentence, _ in asked]
     for (_, second), reading, (_, _, words) in zip(pairs, answer_model.read_pairs(pairs), asked, strict=True):
         assert reading.span is not None and reading.margin > 0
         assert words in second[reading.span[0] : reading.span[1]]
@@ -67,7 +77,7 @@ def test_model_points_to_the_words_that_answer(answer_model: PairClassifier) -> 
     lead = "A farmer is suing the water company, saying its burst main flooded his fields for a month."
     named = "Devon farmer Tom Hartley filed the claim at the county court on Friday and is seeking damages."
     weight = answer_model.card["selection"]["span_weight"]
-    pairs = [answer_pair(question, s, title) for s in (lead, named)]
+    pairs = read_as_answering(answer_model, question, [lead, named], title)
     restated, answering = answer_model.read_pairs(pairs)
     score = lambda r: logit(r.probability) + weight * r.margin  # noqa: E731
     assert score(answering) > score(restated)

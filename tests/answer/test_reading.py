@@ -161,6 +161,22 @@ def test_cheap_score_weighs_in_when_the_card_says_so(searcher: Searcher) -> None
     assert mixed.sentence == "Their captain scored 81 runs in the final."
 
 
+def test_a_model_that_reads_context_gets_the_sentence_before_in_its_passage(searcher: Searcher) -> None:
+    question = "How many runs did the Mariners captain score?"
+    card = {"name": "m", "version": "5", "context": "previous"}
+    with_context = ScriptedScorer({"81 runs": 0.9}, card=card)
+    answer = read(searcher, ModelReader(with_context, min_score=0.0), question)
+    assert answer.sentence == "Their captain scored 81 runs in the final."
+    seconds = {second.split(" | ")[0]: second for _, second in with_context.seen}
+    assert seconds["Their captain scored 81 runs in the final."].endswith(
+        "|| The Mariners won the cricket final by six wickets."
+    )
+    assert seconds["The Mariners won the cricket final by six wickets."].endswith("||")  # opens its passage
+    plain = ScriptedScorer({"81 runs": 0.9})
+    read(searcher, ModelReader(plain, min_score=0.0), question)
+    assert plain.seen and not any("||" in second for _, second in plain.seen)
+
+
 def test_the_models_span_maps_back_to_the_sentence_as_stored() -> None:
     from qa.answer.model import sentence_span
     from qa.answer.pairs import answer_pair
@@ -178,6 +194,10 @@ def test_the_models_span_maps_back_to_the_sentence_as_stored() -> None:
     at = second.index("Fund news")
     assert sentence_span(sentence, second, (at, at + 9)) is None
     assert sentence_span(sentence, second, None) is None
+    # In the sentence before (a model reading context): not this sentence's words, though they recur in it.
+    _, second = answer_pair("How much did the fund raise?", sentence, "Fund news", "The fund raised £4.5m.")
+    at = second.rindex("£4.5m")
+    assert sentence_span(sentence, second, (at, at + 5)) is None
 
 
 def test_the_answering_words_keep_their_quotes_and_brackets_whole() -> None:

@@ -147,6 +147,29 @@ def test_lead_negatives_add_the_opening_sentence_only_where_it_lacks_the_answer(
     assert [p.label for p in own if p.second.startswith(opening)] == [1.0]
 
 
+def test_with_context_each_sentence_is_read_after_its_headline_with_the_one_before() -> None:
+    later_answer = article("Ferry", CONTEXT, [answerable("When does the evening boat leave?", "21:30")])
+    pairs = training_pairs(
+        [later_answer], {"Ferry"}, 1, paragraph_negatives=3, deletions=True, leads=True, context=True
+    )
+    by_sentence = {p.second.split(" | ")[0]: p for p in pairs}
+    answer = by_sentence["The first evening boat leaves at 21:30."]
+    assert answer.label == 1.0
+    assert answer.second == (
+        "The first evening boat leaves at 21:30. | Ferry || It carries 400 passengers on each crossing."
+    )
+    # The span to learn is in the sentence, not in the one before it.
+    assert answer.second.index(answer.answer) < answer.second.index(" | ")
+    # The paragraph's first sentence has none before it, as a passage's first has none when answering.
+    assert by_sentence["The Estervik ferry opened in 1998."].second.endswith("| Ferry ||")
+    # The answer cut out (a negative) is read with the same sentence before it.
+    cut_pairs = [p for p in pairs if p.label == 0.0 and "evening boat" in p.second and "21:30" not in p.second]
+    assert cut_pairs and all(p.second.endswith("|| It carries 400 passengers on each crossing.") for p in cut_pairs)
+    # Without context the input is as before: no sentence before.
+    plain = training_pairs([later_answer], {"Ferry"}, 1, paragraph_negatives=3)
+    assert not any("||" in p.second for p in plain)
+
+
 def test_question_batches_keep_each_questions_sentences_together() -> None:
     from training.answer_data import Pair
     from training.train_answer_model import question_batches
