@@ -1,7 +1,7 @@
 """What the answer model reads: the question, and a candidate sentence with its headline for context.
 
 Training (training/train_answer_model.py) and answering build the model's input here, so the two
-cannot drift apart. A model whose card says ``"context": "previous"`` (v5 on) also reads the
+cannot drift apart. A model whose card says ``"context": "previous"`` (the v5 trial) also reads the
 sentence before the candidate, after the headline: "Dr Maleeha Lodhi said ..." answers *who is
 Pakistan's high commissioner* only beside "... Pakistan's High Commissioner to Britain said ...".
 """
