@@ -103,3 +103,19 @@ def has_number(sentence: str, question: str) -> bool:
         return False
     measure = next((unit for q, unit in _MEASURES if q.search(question)), None)
     return measure is None or bool(measure.search(body))
+
+
+# A sentence that names who it is about only by a pronoun: it opens with one ("She is now seeking ...",
+# "They traveled ..." inside a quote, "It employs 50,000 staff"), or a quote is put in the mouth of one
+# ('"...," he said.').
+_OPENS_WITH_PRONOUN = re.compile(r"^[\W_]*(?:he|she|they|it|his|her|their|its)\b", re.IGNORECASE)
+_SAID_BY_PRONOUN = re.compile(
+    r"[,\"”’]\s*(?:he|she|they) (?:said|says|added|adds|told|tells|argued|warned|explained|wrote|insisted|noted)\b",
+    re.IGNORECASE,
+)
+
+
+def refers_back(sentence: str) -> bool:
+    """True when the sentence says who or what it is about (or who is speaking) only as "he", "she",
+    "they" or "it": the name is in an earlier sentence."""
+    return bool(_OPENS_WITH_PRONOUN.search(sentence) or _SAID_BY_PRONOUN.search(sentence))

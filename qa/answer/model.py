@@ -17,6 +17,7 @@ from embeddings import Vectors
 from embeddings.pair_classifier import PairReading
 from qa.answer.base import found, refused
 from qa.answer.conflicts import conflicting
+from qa.answer.kinds import refers_back, wants_name
 from qa.answer.overlap import Candidate, able_to_answer, candidates, confidence, sentence_scores
 from qa.answer.pairs import BEFORE, answer_pair
 from qa.index.collection import Collection
@@ -126,6 +127,27 @@ def _paired(sentence: str, start: int, end: int) -> tuple[int, int]:
         elif text.endswith(closing):
             end -= 1
     return start, end
+
+
+def with_referent(
+    query: str, pool: list[Candidate], sentence: Candidate, span: tuple[int, int] | None, hits: list[Hit]
+) -> tuple[Candidate, tuple[int, int] | None]:
+    """The answer to quote: for a question asking who (or which), a sentence that names its subject only
+    as "he", "she", "they" or "it" ("'That threat could manifest itself imminently,' he said.") is quoted
+    with the sentence before it in its passage, where the name is. ``span`` (offsets into the sentence's
+    text) moves with it. Otherwise the sentence as it is.
+    """
+    if not (wants_name(query) and refers_back(sentence.text)):
+        return sentence, span
+    index = pool.index(sentence)
+    if index == 0 or pool[index - 1].passage != sentence.passage:
+        return sentence, span
+    before = pool[index - 1]
+    chunk = hits[sentence.passage].chunk
+    text = chunk.text[before.start - chunk.start : sentence.end - chunk.start]
+    shift = sentence.start - before.start
+    moved = (span[0] + shift, span[1] + shift) if span is not None else None
+    return replace(sentence, start=before.start, text=text, stems=before.stems | sentence.stems), moved
 
 
 @dataclass(frozen=True)
@@ -295,10 +317,11 @@ class ModelReader:
         if score < self.min_score:
             return refused(question, query, hits, score, self.name)
         others = self.others(question, query, hits, reading, best, collection)
+        sentence, span = with_referent(query, reading.pool, sentence, best.span, hits)
         if self.rerank and sentence.passage > 0:
             hits = [hits[sentence.passage], *hits[: sentence.passage], *hits[sentence.passage + 1 :]]
             sentence = replace(sentence, passage=0)
-        answer = found(question, query, hits, sentence, score, self.name, best.span)
+        answer = found(question, query, hits, sentence, score, self.name, span)
         return replace(answer, conflicts=conflicting(answer, others)) if others else answer
 
     def others(

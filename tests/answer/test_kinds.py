@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from qa.answer.kinds import has_new_name, has_number, wants_name, wants_number
+from qa.answer.kinds import has_new_name, has_number, refers_back, wants_name, wants_number
 
 
 def test_questions_that_ask_for_a_number() -> None:
@@ -67,3 +67,14 @@ def test_name_questions_and_sentences_with_a_new_name() -> None:
     # The first word is capitalised anyway; words from the question and "Mr" name no one new.
     assert not has_new_name("Yesterday the Saltmere harbour board met.", question)
     assert not has_new_name("The chair, Mr Saltmere, spoke.", question)
+
+
+def test_sentences_that_name_their_subject_only_by_a_pronoun() -> None:
+    assert refers_back("He had played for twelve years.")
+    assert refers_back("“They traveled to Singapore to focus on logistics preparations,” an official said.")
+    assert refers_back("“That threat could manifest itself imminently,” he said.")
+    assert refers_back("It employs 50,000 staff in Kazakhstan alone.")
+    assert not refers_back("Sandy Walkington will now work with the party's leader.")
+    assert not refers_back('"We have overcome a fundamental limit," said Dr Mario Paniccia.')
+    assert not refers_back("Hector said he would stay.")  # the name is in the sentence
+    assert not refers_back("Heathrow said the runway would open in May.")  # "He" only as a word's start

@@ -216,3 +216,16 @@ def test_the_answering_words_keep_their_quotes_and_brackets_whole() -> None:
         at = second.index(words)
         start, end = sentence_span(sentence, second, (at, at + len(words))) or (0, 0)
         assert sentence[start:end] == shown
+
+
+def test_a_who_question_answered_by_he_is_quoted_with_the_sentence_naming_him(searcher: Searcher) -> None:
+    scorer = ScriptedScorer({"twelve years": 0.95})
+    answer = read(searcher, ModelReader(scorer, min_score=0.5), "Who had played for twelve years?")
+    assert answer.sentence == "The Mariners captain retired after the final. He had played for twelve years."
+    chunk = answer.passages[answer.passage_index].chunk
+    article = searcher.collection.store.article(chunk.article_id)
+    assert article is not None and article.text[answer.sentence_start : answer.sentence_end] == answer.sentence
+    assert answer.words == "twelve years"  # the model's words keep their place
+    # A question that does not ask who gets the one sentence.
+    how_long = read(searcher, ModelReader(scorer, min_score=0.5), "How long had the Mariners captain played?")
+    assert how_long.sentence == "He had played for twelve years."
