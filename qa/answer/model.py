@@ -129,6 +129,12 @@ def _paired(sentence: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def previous_in_passage(pool: list[Candidate], index: int) -> Candidate | None:
+    """The sentence before ``pool[index]`` in the same passage; None for the passage's first."""
+    previous = pool[index - 1] if index > 0 else None
+    return previous if previous is not None and previous.passage == pool[index].passage else None
+
+
 def with_referent(
     query: str, pool: list[Candidate], sentence: Candidate, span: tuple[int, int] | None, hits: list[Hit]
 ) -> tuple[Candidate, tuple[int, int] | None]:
@@ -139,10 +145,9 @@ def with_referent(
     """
     if not (wants_name(query) and refers_back(sentence.text)):
         return sentence, span
-    index = pool.index(sentence)
-    if index == 0 or pool[index - 1].passage != sentence.passage:
+    before = previous_in_passage(pool, pool.index(sentence))
+    if before is None:
         return sentence, span
-    before = pool[index - 1]
     chunk = hits[sentence.passage].chunk
     text = chunk.text[before.start - chunk.start : sentence.end - chunk.start]
     shift = sentence.start - before.start
@@ -260,8 +265,8 @@ class ModelReader:
         reads it (card ``"context": "previous"``); None for one that does not."""
         if not self.context:
             return None
-        previous = pool[index - 1] if index > 0 else None
-        return previous.text if previous is not None and previous.passage == pool[index].passage else ""
+        previous = previous_in_passage(pool, index)
+        return previous.text if previous is not None else ""
 
     def passage_margins(self, query: str, hits: list[Hit], shortlist: list[Candidate]) -> list[float]:
         """The passage reader's margin inside each shortlisted sentence (each passage read once, whole);
