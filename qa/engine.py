@@ -122,9 +122,10 @@ class Engine:
         scorer = PairClassifier(
             ANSWER_MODEL, cache=self.settings.data_dir / MODEL_CACHE, threads=self.settings.question_threads
         )
-        return ModelReader(
-            scorer, spans=self._passage_spans() if scorer.card.get("selection", {}).get("passage_weight") else None
-        )
+        # A model calibrated with the passage reader beside it (training/calibrate_answer_model.py
+        # --passage-model) names it in its card.
+        with_passages = "passage_model" in scorer.card.get("selection", {})
+        return ModelReader(scorer, spans=self._passage_spans() if with_passages else None)
 
     def _passage_spans(self) -> SpanReader:
         """The project's passage reader (qa/models/passage), exported for ONNX Runtime on first use."""

@@ -91,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--limit", type=int, default=0, help="train on this many examples only (for a quick try)")
+    parser.add_argument("--skip", type=int, default=0, help="leave out the first N examples (seen by --resume's run)")
+    parser.add_argument("--resume", type=Path, help="start from this trained passage reader instead of the base model")
     args = parser.parse_args(argv)
 
     import torch
@@ -113,12 +115,18 @@ def main(argv: list[str] | None = None) -> int:
         ]
     data = squad + shifted
     rng.shuffle(data)
-    if args.limit:
-        data = data[: args.limit]
+    data = data[args.skip : args.limit or None]
     kinds = {k: sum(e.kind == k for e in data) for k in ("own", "cut", "other", "unanswerable")}
     print(f"{len(data)} examples: {kinds}", flush=True)
 
     network, tokenizer, folder = base_qa_network(args.base, threads=args.threads)
+    earlier: dict[str, Any] = {}
+    if args.resume:
+        from safetensors.torch import load_file
+
+        earlier = json.loads((args.resume / "model.json").read_text(encoding="utf-8"))
+        weights = load_file(str(args.resume / "weights.safetensors"))
+        network.load_state_dict({k: v.float() for k, v in weights.items()}, strict=False)
     for name, parameter in network.named_parameters():
         parameter.requires_grad = name not in FROZEN
     trainable = [p for p in network.parameters() if p.requires_grad]
@@ -148,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     seconds = time.perf_counter() - started
     card = {
         "name": NAME,
-        "version": VERSION,
+        "version": str(int(earlier["version"]) + 1) if earlier else VERSION,
         "base_model": args.base,
         "base_sha256": file_sha256(folder / "model.safetensors"),
         "max_length": 384,
@@ -159,10 +167,13 @@ def main(argv: list[str] | None = None) -> int:
             "squadshifts": f"{args.shifts if args.shifts >= 0 else 'all'} questions: new_wiki, reddit, amazon_reviews",
             "held_out_articles": sorted(HELD_OUT),
             "examples": kinds,
+            "examples_before": earlier.get("training_data", {}).get("examples"),
         },
         "training": {
             "epochs": 1,
             "limit": args.limit or None,
+            "skip": args.skip or None,
+            "resumed_from": earlier.get("training"),
             "max_length": args.max_length,
             "stride": args.stride,
             "batch_size": args.batch_size,

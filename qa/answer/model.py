@@ -27,6 +27,8 @@ ANSWER_MODEL = Path(__file__).parents[1] / "models" / "answer"
 # Another article's sentence counts as a rival answer (for conflicting reports) only when the model finds
 # it at least this share as likely to answer as the chosen sentence.
 OTHERS_SHARE = 0.5
+# With a passage reader: how many sentences it points into most are read besides the cheap score's shortlist.
+PROPOSALS = 2
 
 
 class PairScorer(Protocol):
@@ -236,14 +238,20 @@ class ModelReader:
             return Reading([], [])
         cheap = sentence_scores(query, hits, pool, collection)
         # The model, reading one sentence at a time, rates "Jef Raskin ... has died" for "How old was he?".
-        order = sorted(able_to_answer(query, pool), key=lambda i: -cheap[i])[: self.shortlist]
+        able = able_to_answer(query, pool)
+        order = sorted(able, key=lambda i: -cheap[i])[: self.shortlist]
         if not order:
             return Reading(pool, [])
+        whole = dict(zip(able, self.passage_margins(query, hits, [pool[i] for i in able]), strict=True))
+        if self.spans is not None:
+            # The sentences the passage reader points into most join the shortlist: the one holding a name
+            # or figure often shares no word with the question, and the cheap score passes it over.
+            order += sorted((i for i in able if i not in order), key=lambda i: -whole[i])[:PROPOSALS]
         pairs = [
             answer_pair(query, pool[i].text, hits[pool[i].passage].chunk.title, self._before(pool, i)) for i in order
         ]
         readings = self.scorer.read_pairs(pairs)
-        read_whole = self.passage_margins(query, hits, [pool[i] for i in order])
+        read_whole = [whole[i] for i in order]
         return Reading(
             pool,
             [
@@ -269,7 +277,7 @@ class ModelReader:
         return previous.text if previous is not None else ""
 
     def passage_margins(self, query: str, hits: list[Hit], shortlist: list[Candidate]) -> list[float]:
-        """The passage reader's margin inside each shortlisted sentence (each passage read once, whole);
+        """The passage reader's margin inside each of these sentences (each passage read once, whole);
         zeros without a passage reader."""
         if self.spans is None:
             return [0.0] * len(shortlist)

@@ -234,3 +234,26 @@ def test_the_passage_margin_counts_in_the_confidence_by_the_cards_weight() -> No
     z = logit(0.3) + 2.0 * 0.4 + 0.5 * -3.0
     assert calibrated(0.3, 0.4, card, -3.0) == pytest.approx(1 / (1 + np.exp(-z)))
     assert calibrated(0.3, 0.4, card) > calibrated(0.3, 0.4, card, -3.0)
+
+
+def test_the_sentence_the_passage_reader_points_into_is_read_though_the_shortlist_passes_it_over(
+    searcher: Any,  # noqa: F811
+) -> None:
+    from qa.answer.model import PROPOSALS, ModelReader
+    from tests.answer.test_reading import ScriptedScorer
+
+    question = "What happened in the cricket final?"
+    sentences = {"81 runs": 0.9, "won the cricket final": 0.3}
+    # A shortlist of one: the cheap score takes the lead, which shares the question's words.
+    plain = ScriptedScorer(sentences)
+    answer = read(searcher, ModelReader(plain, min_score=0.0, shortlist=1), question)
+    assert [second.split(" | ")[0] for _, second in plain.seen] == [answer.sentence]
+    assert answer.sentence == "The Mariners won the cricket final by six wickets."
+
+    proposing = ScriptedScorer(sentences)
+    spans = ScriptedRanges({"81 runs": 2.0})
+    answer = read(searcher, ModelReader(proposing, min_score=0.0, shortlist=1, spans=spans), question)
+    read_pairs = [second.split(" | ")[0] for _, second in proposing.seen]
+    assert 1 < len(read_pairs) <= 1 + PROPOSALS
+    assert "Their captain scored 81 runs in the final." in read_pairs
+    assert answer.sentence == "Their captain scored 81 runs in the final."
