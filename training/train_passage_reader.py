@@ -1,13 +1,16 @@
 """Train the passage reader: MiniLM-L6 (the bundled weights) in the standard extractive-QA layout.
 
-    python training/train_passage_reader.py --shifts 6000        # the model in qa/models/passage
+    python training/train_passage_reader.py --shifts 4000 --limit 16000 --out build/passage-v1
+    python training/train_passage_reader.py --shifts 4000 --skip 16000 --resume build/passage-v1
+                                                 # v2, in qa/models/passage (make train-passage)
 
 The network is ``BertForQuestionAnswering``: the question and a whole passage in, start and end
 logits over the passage's word pieces out, [CLS] for "the passage does not say" (SQuAD 2.0's rule).
 Examples come from training/passage_data.py: SQuAD v1.1 dev-24 and the SQuAD 2.0 file (less the
 three articles the threshold is chosen on) and ``--shifts`` questions of SQuADShifts (Wikipedia,
 Reddit, Amazon reviews, less the held-out articles), each with its cut and other-paragraph negatives.
-One epoch on CPU; writes the trained tensors in fp16 (the word embeddings stay the base model's)
+One epoch on CPU (``--resume`` continues a trained reader, ``--skip`` leaves out the examples it saw);
+writes the trained tensors in fp16 (the word embeddings stay the base model's)
 and model.json with the data, settings and time.
 """
 
