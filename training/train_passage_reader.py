@@ -95,6 +95,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--limit", type=int, default=0, help="train on this many examples only (for a quick try)")
     parser.add_argument("--skip", type=int, default=0, help="leave out the first N examples (seen by --resume's run)")
+    parser.add_argument(
+        "--more-shifts",
+        type=int,
+        default=0,
+        help="train only on this many SQuADShifts questions that --shifts' sample left out (with --resume)",
+    )
     parser.add_argument("--resume", type=Path, help="start from this trained passage reader instead of the base model")
     args = parser.parse_args(argv)
 
@@ -110,6 +116,12 @@ def main(argv: list[str] | None = None) -> int:
             shifted += passage_examples(load_articles(path), rng=rng)
         own = [e for e in shifted if e.kind == "own"]
         keep = own if args.shifts < 0 else rng.sample(own, min(args.shifts, len(own)))
+        if args.more_shifts:
+            # Only questions the --shifts sample left out, and no SQuAD: data a resumed reader has not seen.
+            taken = {id(e) for e in keep}
+            rest = [e for e in own if id(e) not in taken]
+            keep = random.Random(args.seed + 1).sample(rest, min(args.more_shifts, len(rest)))
+            squad = []
         kept = {(e.question, e.passage[:200]) for e in keep}
         questions = {e.question for e in keep}
         # The kept questions with their negatives (a negative shares its question, not its passage).
@@ -167,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
         "training_data": {
             "squad_v1.1": "dev-24.json: 21 of 24 articles",
             "squad_v2": "squad2-dev24-articles.json: 7 of 10 articles",
-            "squadshifts": f"{args.shifts if args.shifts >= 0 else 'all'} questions: new_wiki, reddit, amazon_reviews",
+            "squadshifts": f"{args.shifts if args.shifts >= 0 else 'all'} questions: new_wiki, reddit, amazon_reviews"
+            + (f"; this run only {args.more_shifts} others of them, no SQuAD" if args.more_shifts else ""),
             "held_out_articles": sorted(HELD_OUT),
             "examples": kinds,
             "examples_before": earlier.get("training_data", {}).get("examples"),
