@@ -52,12 +52,18 @@ def base_qa_network(base: str, *, threads: int | None = None) -> tuple[Any, Any,
 
 def trained_reader(folder: Path) -> Any:
     """The passage reader in ``folder`` as a torch network (base model plus the trained tensors), in eval mode."""
-    from safetensors.torch import load_file
-
     card = json.loads((folder / CARD).read_text(encoding="utf-8"))
     network, _, _ = base_qa_network(card["base_model"])
-    network.load_state_dict({k: v.float() for k, v in load_file(str(folder / WEIGHTS)).items()}, strict=False)
+    load_trained(network, folder)
     return network.eval()
+
+
+def load_trained(network: Any, folder: Path) -> dict[str, Any]:
+    """Load the trained tensors in ``folder`` into ``network`` (a ``base_qa_network``); its card."""
+    from safetensors.torch import load_file
+
+    network.load_state_dict({k: v.float() for k, v in load_file(str(folder / WEIGHTS)).items()}, strict=False)
+    return dict(json.loads((folder / CARD).read_text(encoding="utf-8")))
 
 
 def export_reader(folder: Path | str, cache: Path) -> Path:

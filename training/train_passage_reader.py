@@ -33,7 +33,7 @@ from passage_data import PassageExample, passage_examples  # noqa: E402
 
 from embeddings import DEFAULT_MODEL  # noqa: E402
 from embeddings.pair_classifier import FROZEN, file_sha256, save_trained  # noqa: E402
-from embeddings.span_reader import base_qa_network  # noqa: E402
+from embeddings.span_reader import base_qa_network, load_trained  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 SQUAD2 = SHARED / "squad_v2" / "squad2-dev24-articles.json"
@@ -135,13 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(data)} examples: {kinds}", flush=True)
 
     network, tokenizer, folder = base_qa_network(args.base, threads=args.threads)
-    earlier: dict[str, Any] = {}
-    if args.resume:
-        from safetensors.torch import load_file
-
-        earlier = json.loads((args.resume / "model.json").read_text(encoding="utf-8"))
-        weights = load_file(str(args.resume / "weights.safetensors"))
-        network.load_state_dict({k: v.float() for k, v in weights.items()}, strict=False)
+    earlier: dict[str, Any] = load_trained(network, args.resume) if args.resume else {}
     for name, parameter in network.named_parameters():
         parameter.requires_grad = name not in FROZEN
     trainable = [p for p in network.parameters() if p.requires_grad]
