@@ -38,10 +38,12 @@ from answer_data import (  # noqa: E402
     shift_articles,
     training_pairs,
 )
+from news_questions import news_articles  # noqa: E402
 
 from embeddings import DEFAULT_MODEL  # noqa: E402
 from embeddings.pair_classifier import (  # noqa: E402
     FROZEN,
+    WEIGHTS,
     add_span_head,
     answer_outputs,
     as_batch,
@@ -58,6 +60,7 @@ SHARED = ROOT.parent / "shared" / "data"
 SQUAD2 = SHARED / "squad_v2" / "squad2-dev24-articles.json"
 SQUAD1 = SHARED / "squad_v1.1" / "dev-24.json"
 SHIFTS = [SHARED / "squadshifts" / f for f in ("new_wiki_v1.0.json", "reddit_v1.0.json", "amazon_reviews_v1.0.json")]
+REUTERS = SHARED / "reuters21578" / "reuters21578.jsonl"
 # SQuAD 2.0 articles kept out of training: the reader's threshold is chosen on these.
 HELD_OUT = ("1973_oil_crisis", "Harvard_University", "Force")
 NAME = "article-qa-answer-minilm-l6"
@@ -215,6 +218,23 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         help="score the held-out questions at N points during training (a learning curve)",
     )
+    parser.add_argument(
+        "--news",
+        type=int,
+        default=0,
+        help="self-supervised questions over Reuters stories with NEWID <= 11000 to add (training/news_questions.py)",
+    )
+    parser.add_argument(
+        "--resume",
+        type=Path,
+        help="start from the trained answer model in this folder instead of the base model (continued training)",
+    )
+    parser.add_argument(
+        "--replay",
+        type=int,
+        default=0,
+        help="with --resume: keep only this many of the labelled questions (whole), drawn at random, beside --news",
+    )
     parser.add_argument("--check", type=int, default=300, help="held-out questions to score after training (0: all)")
     args = parser.parse_args(argv)
     for path in (args.squad2, args.squad1):
@@ -270,6 +290,27 @@ def main(argv: list[str] | None = None) -> int:
         keep = set(asked if args.shifts < 0 else rng.sample(asked, min(args.shifts, len(asked))))
         shifted = len(keep)
         pairs += [p for p in extra if p.question in keep]
+    if args.replay:  # continued training: a sample of what the model learnt from, so it does not forget it
+        asked = sorted({p.question for p in pairs})
+        keep = set(rng.sample(asked, min(args.replay, len(asked))))
+        pairs = [p for p in pairs if p.question in keep]
+    news = 0
+    if args.news:
+        if not REUTERS.is_file():
+            print(f"error: {REUTERS} not found; --news reads the Reuters stories there", file=sys.stderr)
+            return 2
+        stories = news_articles(REUTERS, args.news, args.seed)
+        news = len(stories)
+        pairs += training_pairs(
+            stories,
+            {a["title"] for a in stories},
+            args.seed,
+            seen=seen,
+            paragraph_negatives=args.negatives,
+            deletions=args.deletions,
+            leads=args.leads,
+            context=args.context,
+        )
     if args.limit:
         if args.listwise:  # whole questions, so each keeps its competing sentences
             asked = sorted({p.question for p in pairs})
@@ -284,6 +325,15 @@ def main(argv: list[str] | None = None) -> int:
     network, tokenizer, base_folder = base_network(args.base, threads=args.threads)
     if args.span_weight:
         add_span_head(network)
+    if args.resume:
+        from safetensors.torch import load_file
+
+        resumed = {k: v.float() for k, v in load_file(str(args.resume / WEIGHTS)).items()}
+        if ("span.weight" in resumed) != bool(args.span_weight):
+            has = "a" if "span.weight" in resumed else "no"
+            print(f"error: {args.resume} has {has} span head; set --span-weight to match", file=sys.stderr)
+            return 2
+        network.load_state_dict(resumed, strict=False)
     frozen_layers = tuple(f"bert.encoder.layer.{n}." for n in range(args.freeze_layers))
     for name, parameter in network.named_parameters():
         parameter.requires_grad = name not in FROZEN and not name.startswith(frozen_layers)
@@ -370,6 +420,8 @@ def main(argv: list[str] | None = None) -> int:
             "squad_v1.1": f"{args.squad1.name}: {len(squad1) - len(held)} of {len(squad1)} articles",
             "held_out_articles": list(HELD_OUT),
             "squadshifts_questions": shifted,
+            **({"reuters_questions": news, "reuters_newid_at_most": 11000} if news else {}),
+            **({"continued_from": str(args.resume), "replayed_questions": args.replay} if args.resume else {}),
             "pairs": len(pairs),
             "positive_pairs": int(positives),
             "questions": questions,

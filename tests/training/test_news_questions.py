@@ -1,0 +1,78 @@
+"""Self-supervised news questions, built from a few Reuters-shaped stories of our own."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from training.answer_data import training_pairs
+from training.news_questions import news_articles
+
+STORIES = [
+    {
+        "id": f"reuters-{newid}",
+        "title": f"HARBOUR FERRIES <HF{n}> POSTS RESULTS",
+        "date": "1987-03-02T10:00:00",
+        "text": (
+            f"Harbour Ferries Inc said its quarterly results beat forecasts as crossings rose number {n}.\n\n"
+            f"The ferry operator carried 41{n},000 passengers in the quarter, spokesman Arne Solberg said.\n\n"
+            f"Net profit rose to 12.{n} mln dlrs from a year earlier, and the company will pay a dividend in April."
+        ),
+    }
+    for n, newid in enumerate([5, 60, 700, 8000, 9000, 10999, 11001, 15000])
+]
+
+
+def write(tmp_path: Path) -> Path:
+    path = tmp_path / "reuters.jsonl"
+    path.write_text("".join(json.dumps(s) + "\n" for s in STORIES), encoding="utf-8")
+    return path
+
+
+def questions(articles: list[dict[str, object]]) -> list[tuple[str, dict[str, object], str]]:
+    return [
+        (str(a["title"]), qa, p["context"])  # type: ignore[index]
+        for a in articles
+        for p in a["paragraphs"]  # type: ignore[attr-defined]
+        for qa in p["qas"]
+    ]
+
+
+def test_only_stories_up_to_newid_11000_and_one_question_each(tmp_path: Path) -> None:
+    articles = news_articles(write(tmp_path), 100, seed=1, near_misses=0.0)
+    titles = {str(a["title"]) for a in articles}
+    assert titles and titles <= {f"reuters-{n}" for n in (5, 60, 700, 8000, 9000, 10999)}
+    assert len(questions(articles)) == len(articles)
+
+
+def test_answer_lies_in_its_sentence_and_nowhere_else_in_the_story(tmp_path: Path) -> None:
+    for title, qa, context in questions(news_articles(write(tmp_path), 100, seed=2, near_misses=0.0)):
+        answer = qa["answers"][0]  # type: ignore[index]
+        start, text = answer["answer_start"], answer["text"]
+        assert context[start : start + len(text)] == text, title
+        story = next(s for s in STORIES if s["id"] == title)
+        assert story["text"].count(text) == 1
+        question = str(qa["question"])
+        assert question.split()[0] in {"how", "when", "who", "which"}
+        assert text.casefold() not in question
+
+
+def test_near_misses_lose_the_answer_sentence_and_train_as_unanswerable(tmp_path: Path) -> None:
+    articles = news_articles(write(tmp_path), 100, seed=3, near_misses=1.0)
+    assert articles and all(str(a["title"]).endswith("/without") for a in articles)
+    for title, qa, _ in questions(articles):
+        assert qa["is_impossible"] and not qa["answers"]
+        whole = next(s for s in STORIES if s["id"] == title.split("/")[0])["text"]
+        kept = " ".join(p["context"] for a in articles if a["title"] == title for p in a["paragraphs"])
+        assert len(kept) < len(" ".join(whole.split()))
+    pairs = training_pairs(articles, {str(a["title"]) for a in articles}, 3, leads=True)
+    assert pairs and all(p.label == 0.0 for p in pairs)
+
+
+def test_answerable_questions_make_the_lead_a_negative(tmp_path: Path) -> None:
+    articles = news_articles(write(tmp_path), 100, seed=4, near_misses=0.0)
+    pairs = training_pairs(articles, {str(a["title"]) for a in articles}, 4, leads=True)
+    positives = [p for p in pairs if p.label == 1.0]
+    assert positives and all(p.answer for p in positives)
+    leads = [p for p in pairs if p.second.startswith("Harbour Ferries Inc said") and p.label == 0.0]
+    assert leads
