@@ -421,7 +421,7 @@ def main(argv: list[str] | None = None) -> int:
             "held_out_articles": list(HELD_OUT),
             "squadshifts_questions": shifted,
             **({"reuters_questions": news, "reuters_newid_at_most": 11000} if news else {}),
-            **({"continued_from": str(args.resume), "replayed_questions": args.replay} if args.resume else {}),
+            **({"replayed_questions": args.replay} if args.resume else {}),
             "pairs": len(pairs),
             "positive_pairs": int(positives),
             "questions": questions,
@@ -445,6 +445,11 @@ def main(argv: list[str] | None = None) -> int:
         },
         "held_out": {k: round(v, 4) for k, v in figures.items()},
     }
+    if args.resume:  # what the model had learnt before this run
+        earlier = json.loads((args.resume / "model.json").read_text(encoding="utf-8"))
+        card["continued_from"] = {
+            k: earlier[k] for k in ("name", "version", "training_data", "training", "held_out") if k in earlier
+        }
     if curve:
         # Scored during one run whose learning rate decays to 0 at the end: a point is the model after
         # that many questions, not a model trained to the end on that many.

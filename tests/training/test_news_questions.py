@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from training.answer_data import training_pairs
 from training.news_questions import news_articles
 
@@ -76,3 +78,26 @@ def test_answerable_questions_make_the_lead_a_negative(tmp_path: Path) -> None:
     assert positives and all(p.answer for p in positives)
     leads = [p for p in pairs if p.second.startswith("Harbour Ferries Inc said") and p.label == 0.0]
     assert leads
+
+
+@pytest.mark.shared
+def test_continued_training_on_news_questions_writes_a_card_naming_both_stages(tmp_path: Path) -> None:
+    """A few steps of ``train_answer_model.py --resume`` from the shipped model with Reuters questions."""
+    from training.train_answer_model import REUTERS, SQUAD2, main
+
+    for needed in (REUTERS, SQUAD2):
+        if not needed.is_file():
+            pytest.skip(f"../shared data not present ({needed})")
+    shipped = Path(__file__).resolve().parents[2] / "qa" / "models" / "answer"
+    out = tmp_path / "continued"
+    args = ["--span-weight", "1", "--leads", "--listwise", "1", "--resume", str(shipped), "--replay", "8"]
+    assert main([*args, "--news", "12", "--check", "8", "--out", str(out)]) == 0
+    card = json.loads((out / "model.json").read_text(encoding="utf-8"))
+    assert card["training_data"]["reuters_questions"] == 12
+    assert card["training_data"]["questions"] == 20
+    earlier = json.loads((shipped / "model.json").read_text(encoding="utf-8"))
+    assert card["continued_from"]["version"] == earlier["version"]
+    assert card["continued_from"]["training_data"] == earlier["training_data"]
+    # Without a span head the shipped tensors do not fit: a clear error, nothing written.
+    assert main([*args[2:], "--news", "12", "--out", str(tmp_path / "none")]) == 2
+    assert not (tmp_path / "none").exists()
