@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from embeddings.pair_classifier import CARD, WEIGHTS  # noqa: E402
 
 
-def average(first: Path, second: Path, share: float, out: Path) -> dict[str, object]:
+def average(first: Path, second: Path, share: float, out: Path, version: str | None = None) -> dict[str, object]:
     """Write ``(1 - share) * first + share * second`` to ``out`` (fp16, as trained models are kept); its card."""
     from safetensors.numpy import load_file, save_file
 
@@ -37,6 +37,7 @@ def average(first: Path, second: Path, share: float, out: Path) -> dict[str, obj
     out.mkdir(parents=True, exist_ok=True)
     save_file(mixed, str(out / WEIGHTS))
     card = {k: v for k, v in cards[1].items() if k not in ("selection", "calibration")}
+    card["version"] = version or cards[1].get("version")
     card["averaged"] = {
         "share_of_second": share,
         "first": {k: cards[0].get(k) for k in ("name", "version", "training_data")},
@@ -52,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("second", type=Path, help="the continued model")
     parser.add_argument("--share", type=float, default=0.5, help="the second model's weight, 0 to 1")
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--version", help="the averaged model's version in its card (default: the second's)")
     args = parser.parse_args(argv)
     if not 0.0 <= args.share <= 1.0:
         print(f"error: --share {args.share}: give a weight from 0 to 1", file=sys.stderr)
@@ -61,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {folder} holds no trained answer model ({WEIGHTS} and {CARD})", file=sys.stderr)
             return 2
     try:
-        average(args.first, args.second, args.share, args.out)
+        average(args.first, args.second, args.share, args.out, args.version)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

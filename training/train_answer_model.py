@@ -225,6 +225,12 @@ def main(argv: list[str] | None = None) -> int:
         help="self-supervised questions over Reuters stories with NEWID <= 11000 to add (training/news_questions.py)",
     )
     parser.add_argument(
+        "--news-near-misses",
+        type=float,
+        default=0.3,
+        help="share of the --news questions asked over the story without their answer's sentence (unanswerable)",
+    )
+    parser.add_argument(
         "--resume",
         type=Path,
         help="start from the trained answer model in this folder instead of the base model (continued training)",
@@ -299,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
         if not REUTERS.is_file():
             print(f"error: {REUTERS} not found; --news reads the Reuters stories there", file=sys.stderr)
             return 2
-        stories = news_articles(REUTERS, args.news, args.seed)
+        stories = news_articles(REUTERS, args.news, args.seed, near_misses=args.news_near_misses)
         news = len(stories)
         pairs += training_pairs(
             stories,
@@ -420,7 +426,15 @@ def main(argv: list[str] | None = None) -> int:
             "squad_v1.1": f"{args.squad1.name}: {len(squad1) - len(held)} of {len(squad1)} articles",
             "held_out_articles": list(HELD_OUT),
             "squadshifts_questions": shifted,
-            **({"reuters_questions": news, "reuters_newid_at_most": 11000} if news else {}),
+            **(
+                {
+                    "reuters_questions": news,
+                    "reuters_near_miss_share": args.news_near_misses,
+                    "reuters_newid_at_most": 11000,
+                }
+                if news
+                else {}
+            ),
             **({"replayed_questions": args.replay} if args.resume else {}),
             "pairs": len(pairs),
             "positive_pairs": int(positives),

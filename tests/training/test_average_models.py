@@ -23,13 +23,13 @@ def model(folder: Path, value: float, base: str = "all-MiniLM-L6-v2", shape: tup
 
 def test_average_weighs_the_second_model_by_its_share_and_drops_the_old_calibration(tmp_path: Path) -> None:
     first, second = model(tmp_path / "a", 1.0), model(tmp_path / "b", 3.0)
-    assert main([str(first), str(second), "--share", "0.25", "--out", str(tmp_path / "mix")]) == 0
+    assert main([str(first), str(second), "--share", "0.25", "--out", str(tmp_path / "mix"), "--version", "9"]) == 0
     mixed = load_file(str(tmp_path / "mix" / "weights.safetensors"))
     assert mixed["classifier.weight"].dtype == np.float16
     assert np.allclose(mixed["classifier.weight"], 1.5) and np.allclose(mixed["span.bias"], 1.5)
     card = json.loads((tmp_path / "mix" / "model.json").read_text(encoding="utf-8"))
     assert "selection" not in card  # to be calibrated again
-    assert card["averaged"]["share_of_second"] == 0.25
+    assert card["averaged"]["share_of_second"] == 0.25 and card["version"] == "9"
     assert card["averaged"]["first"]["training_data"] == {"questions": 1}
 
 
