@@ -42,6 +42,7 @@ from news_questions import news_articles  # noqa: E402
 
 from embeddings import DEFAULT_MODEL  # noqa: E402
 from embeddings.pair_classifier import (  # noqa: E402
+    CARD,
     FROZEN,
     WEIGHTS,
     add_span_head,
@@ -248,6 +249,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {path} not found; the training data lives in ../shared/data", file=sys.stderr)
             return 2
 
+    if args.resume and not ((args.resume / WEIGHTS).is_file() and (args.resume / CARD).is_file()):
+        print(f"error: --resume {args.resume}: no trained answer model there ({WEIGHTS} and {CARD})", file=sys.stderr)
+        return 2
     import torch
 
     torch.manual_seed(args.seed)
@@ -460,7 +464,7 @@ def main(argv: list[str] | None = None) -> int:
         "held_out": {k: round(v, 4) for k, v in figures.items()},
     }
     if args.resume:  # what the model had learnt before this run
-        earlier = json.loads((args.resume / "model.json").read_text(encoding="utf-8"))
+        earlier = json.loads((args.resume / CARD).read_text(encoding="utf-8"))
         card["continued_from"] = {
             k: earlier[k] for k in ("name", "version", "training_data", "training", "held_out") if k in earlier
         }

@@ -36,7 +36,8 @@ _MEASURES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
             r"|charge|charged|sell|sold|bid|fined?)\b|\bwhat (?:was|is|were|are) the (?:price|cost|value|salary"
             r"|(?:net |pre-tax |annual )?(?:profit|loss|revenue|turnover)s?)\b|\bwhat price\b",
             r"[$£€¥]\s?\d|\d\s?(?:bn|m|k)\b|\b(?:dollars?|pounds?|euros?|yen|cents?|pence|francs?|rupees?|yuan"
-            r"|billion|million)\b",
+            # and as the wires abbreviate them: "41 mln dlrs", "42.7 mln stg", "27 cts", "1.2 billion marks"
+            r"|billion|million|mln|bln|dlrs?|stg|cts)\b|\d\s(?:(?:mln|bln|billion|million)\s)?(?:marks|lire|guilders|crowns)\b",
         ),
         (
             r"\b(?:what|which) year\b|\bwhen was\b.*\bborn\b",
@@ -54,7 +55,7 @@ _MEASURES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         ),
         (
             r"\bwhat (?:percentage|percent|proportion|share)\b",
-            r"%|\bper ?cent\b|\bpercentage\b|\bhalf\b|\b(?:thirds?|quarters?|fourths?|fifths?|tenths?)\b",
+            r"%|\bper ?cent\b|\bpct\b|\bpercentage\b|\bhalf\b|\b(?:thirds?|quarters?|fourths?|fifths?|tenths?)\b",
         ),
     )
 )

@@ -54,6 +54,15 @@ def test_a_question_that_names_a_measure_needs_that_kind_of_number() -> None:
     share = "What percentage of trips ran late?"
     assert has_number("About 12% of trips ran late.", share)
     assert not has_number("Twelve trips ran late.", share)
+    # Wire copy abbreviates money and shares: "41 mln dlrs", "42.7 mln stg", "27 cts", "4 pct".
+    assert has_number("Vazquez-Rana paid 41 mln dlrs for the agency.", price)
+    assert has_number("Net profit rose to 42.7 mln stg.", "What was the net profit?")
+    assert not has_number("Net profit rose by 12 pct.", "What was the net profit?")
+    assert has_number("About 12 pct of trips ran late.", share)
+    assert not has_number("Harbourline now runs 14 ferries, up 2 pct.", price)
+    assert has_number("It paid 1.2 billion marks.", price) and not has_number(
+        "The 3 storms left marks on the hull.", price
+    )
     # A plain count takes any new number.
     assert has_number("Twelve trips ran late.", "How many trips ran late?")
 

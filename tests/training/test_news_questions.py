@@ -101,3 +101,4 @@ def test_continued_training_on_news_questions_writes_a_card_naming_both_stages(t
     # Without a span head the shipped tensors do not fit: a clear error, nothing written.
     assert main([*args[2:], "--news", "12", "--out", str(tmp_path / "none")]) == 2
     assert not (tmp_path / "none").exists()
+    assert main([*args[:6], str(tmp_path), "--news", "12", "--out", str(tmp_path / "none")]) == 2
