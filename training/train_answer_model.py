@@ -21,6 +21,7 @@ import random
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -278,24 +279,24 @@ def main(argv: list[str] | None = None) -> int:
             context=args.context,
         )
     ]
+
+    def every_question(articles: list[dict[str, Any]], typed_share: float = 0.0) -> list[Pair]:
+        """Pairs for all the questions of ``articles`` (SQuADShifts, Reuters), as for SQuAD's."""
+        return training_pairs(
+            articles,
+            {a["title"] for a in articles},
+            args.seed,
+            seen=seen,
+            paragraph_negatives=args.negatives,
+            deletions=args.deletions,
+            typed_share=typed_share,
+            leads=args.leads,
+            context=args.context,
+        )
+
     shifted = 0
     if args.shifts:
-        extra = [
-            pair
-            for path in SHIFTS
-            for articles in [shift_articles(path)]
-            for pair in training_pairs(
-                articles,
-                {a["title"] for a in articles},
-                args.seed,
-                seen=seen,
-                paragraph_negatives=args.negatives,
-                deletions=args.deletions,
-                typed_share=args.typed_share,
-                leads=args.leads,
-                context=args.context,
-            )
-        ]
+        extra = [pair for path in SHIFTS for pair in every_question(shift_articles(path), typed_share=args.typed_share)]
         asked = sorted({p.question for p in extra})
         keep = set(asked if args.shifts < 0 else rng.sample(asked, min(args.shifts, len(asked))))
         shifted = len(keep)
@@ -311,16 +312,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         stories = news_articles(REUTERS, args.news, args.seed, near_misses=args.news_near_misses)
         news = len(stories)
-        pairs += training_pairs(
-            stories,
-            {a["title"] for a in stories},
-            args.seed,
-            seen=seen,
-            paragraph_negatives=args.negatives,
-            deletions=args.deletions,
-            leads=args.leads,
-            context=args.context,
-        )
+        pairs += every_question(stories)
     if args.limit:
         if args.listwise:  # whole questions, so each keeps its competing sentences
             asked = sorted({p.question for p in pairs})
