@@ -233,6 +233,13 @@ def main(argv: list[str] | None = None) -> int:
         help="share of the --news questions asked over the story without their answer's sentence (unanswerable)",
     )
     parser.add_argument(
+        "--news-leads",
+        type=float,
+        default=0.0,
+        help="share of the --news questions asked about the story's first sentence, where a wire story states "
+        "its main figure (balances --leads; 0: a sentence at random)",
+    )
+    parser.add_argument(
         "--resume",
         type=Path,
         help="start from the trained answer model in this folder instead of the base model (continued training)",
@@ -310,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
         if not REUTERS.is_file():
             print(f"error: {REUTERS} not found; --news reads the Reuters stories there", file=sys.stderr)
             return 2
-        stories = news_articles(REUTERS, args.news, args.seed, near_misses=args.news_near_misses)
+        stories = news_articles(REUTERS, args.news, args.seed, near_misses=args.news_near_misses, leads=args.news_leads)
         news = len(stories)
         pairs += every_question(stories)
     if args.limit:
@@ -426,6 +433,7 @@ def main(argv: list[str] | None = None) -> int:
                 {
                     "reuters_questions": news,
                     "reuters_near_miss_share": args.news_near_misses,
+                    "reuters_lead_share": args.news_leads,
                     "reuters_newid_at_most": 11000,
                 }
                 if news

@@ -80,6 +80,26 @@ def test_answerable_questions_make_the_lead_a_negative(tmp_path: Path) -> None:
     assert leads
 
 
+def test_a_lead_share_asks_the_first_sentence_and_training_makes_it_the_positive(tmp_path: Path) -> None:
+    wire = [
+        {**s, "text": s["text"].replace("beat forecasts", f"rose 1{n}.5 pct on the year", 1)}
+        for n, s in enumerate(STORIES)
+    ]
+    path = tmp_path / "wire.jsonl"
+    path.write_text("".join(json.dumps(s) + "\n" for s in wire), encoding="utf-8")
+
+    def answered_paragraphs(articles: list[dict[str, object]]) -> list[int]:  # each story's lead is its paragraph 0
+        return [n for a in articles for n, p in enumerate(a["paragraphs"]) for _ in p["qas"]]  # type: ignore[attr-defined]
+
+    drawn = news_articles(path, 100, seed=5, near_misses=0.0, leads=1.0)
+    assert drawn and answered_paragraphs(drawn) == [0] * len(drawn)
+    pairs = training_pairs(drawn, {str(a["title"]) for a in drawn}, 4, leads=True)
+    leads = [p for p in pairs if p.second.startswith("Harbour Ferries Inc said")]
+    assert leads and all(p.label == 1.0 for p in leads)
+    # without a lead share the sentence is drawn at random: not every question is the lead's
+    assert set(answered_paragraphs(news_articles(path, 100, seed=5, near_misses=0.0))) != {0}
+
+
 @pytest.mark.shared
 def test_continued_training_on_news_questions_writes_a_card_naming_both_stages(tmp_path: Path) -> None:
     """A few steps of ``train_answer_model.py --resume`` from the shipped model with Reuters questions."""
