@@ -178,6 +178,25 @@ def test_jsonl_good_broken_and_textless_lines(tmp_path: Path) -> None:
     assert "expected a JSON object" in origins[f"{path}:6"]
 
 
+def test_a_wire_sign_off_is_dropped_and_the_agency_named_in_a_sentence_is_kept(tmp_path: Path) -> None:
+    texts = [
+        "Exports rose 4 pct in February, the ministry said.\n\nREUTER",
+        "NOTE: Company's full name is Harbour Ferries Plc <HF.L> REUTER^M",
+        'He called it "a rich market." Reuter...',
+        "The figures were given to Reuters.",
+        "The company was founded by Paul Reuter",
+    ]
+    lines = [json.dumps({"title": f"Story {n}", "text": t, "id": n}) for n, t in enumerate(texts)]
+    result = read_jsonl_file(write(tmp_path / "wire.jsonl", "\n".join(lines) + "\n"))
+    assert [a.text for a in result.articles] == [
+        "Exports rose 4 pct in February, the ministry said.",
+        "NOTE: Company's full name is Harbour Ferries Plc <HF.L>",
+        'He called it "a rich market."',
+        "The figures were given to Reuters.",
+        "The company was founded by Paul Reuter",
+    ]
+
+
 def test_long_untitled_record_gets_truncated_title(tmp_path: Path) -> None:
     text = "word " * 100
     path = write(tmp_path / "long.jsonl", json.dumps({"text": text}) + "\n")
