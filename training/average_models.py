@@ -1,12 +1,13 @@
-"""Average two answer models' weights: the model continued on news with the one it was continued from.
+"""Average two answer models' weights: a model and its continuation, or two runs from the same base model.
 
     python training/average_models.py FIRST SECOND --share 0.5 --out DIR
 
 Continued training on one kind of question (``train_answer_model.py --resume --news``) gains on it
 and loses some of what the first model did well. Averaging the weights of the model before and
 after (weight-space ensembling, as WiSE-FT does for fine-tuned models) keeps one model of the same
-size and cost that often keeps both. Both must share a base model and shape: the second must have
-been trained from the first. ``--share`` is the second model's weight. The card is the second's,
+size and cost that often keeps both; two models trained apart from the same base average too (a
+"model soup"; docs/answer-model.md measures both). Both must share a base model and shape.
+``--share`` is the second model's weight. The card is the second's,
 with the average recorded; calibrate the result afterwards (``calibrate_answer_model.py --model DIR``).
 """
 
@@ -29,10 +30,10 @@ def average(first: Path, second: Path, share: float, out: Path, version: str | N
 
     cards = [json.loads((folder / CARD).read_text(encoding="utf-8")) for folder in (first, second)]
     if cards[0].get("base_model") != cards[1].get("base_model"):
-        raise ValueError(f"{first} and {second} have different base models; only a model and its continuation average")
+        raise ValueError(f"{first} and {second} have different base models; only models from one base model average")
     a, b = load_file(str(first / WEIGHTS)), load_file(str(second / WEIGHTS))
     if a.keys() != b.keys() or any(a[k].shape != b[k].shape for k in a):
-        raise ValueError(f"{first} and {second} hold different tensors; only a model and its continuation average")
+        raise ValueError(f"{first} and {second} hold different tensors; only models from one base model average")
     mixed = {k: ((1 - share) * a[k].astype("float32") + share * b[k].astype("float32")).astype("float16") for k in a}
     out.mkdir(parents=True, exist_ok=True)
     save_file(mixed, str(out / WEIGHTS))
@@ -49,8 +50,8 @@ def average(first: Path, second: Path, share: float, out: Path, version: str | N
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("first", type=Path, help="the model continued from")
-    parser.add_argument("second", type=Path, help="the continued model")
+    parser.add_argument("first", type=Path, help="a trained answer model (e.g. the one continued from)")
+    parser.add_argument("second", type=Path, help="another from the same base (e.g. the continued one)")
     parser.add_argument("--share", type=float, default=0.5, help="the second model's weight, 0 to 1")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--version", help="the averaged model's version in its card (default: the second's)")

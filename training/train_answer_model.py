@@ -268,42 +268,37 @@ def main(argv: list[str] | None = None) -> int:
     held = set(HELD_OUT)
     seen: set[tuple[str, str]] = set()
     pool = SentencePool(squad2 + squad1) if args.other_articles or args.swaps else None
+
+    def pairs_of(articles: list[dict[str, Any]], titles: set[str] | None = None, **extra: Any) -> list[Pair]:
+        """Training pairs for the questions of ``articles`` (those of ``titles``; all by default), SQuAD's,
+        SQuADShifts' or Reuters' alike; ``extra``: what not all of them take (typed share, swaps ...)."""
+        return training_pairs(
+            articles,
+            {a["title"] for a in articles} if titles is None else titles,
+            args.seed,
+            seen=seen,
+            paragraph_negatives=args.negatives,
+            deletions=args.deletions,
+            leads=args.leads,
+            context=args.context,
+            **extra,
+        )
+
+    squad_only = {
+        "pool": pool,
+        "other_articles": args.other_articles,
+        "swaps": args.swaps,
+        "typed_share": args.typed_share,
+    }
     pairs = [
         pair
         for articles in (squad2, squad1)
-        for pair in training_pairs(
-            articles,
-            {a["title"] for a in articles} - held,
-            args.seed,
-            seen=seen,
-            paragraph_negatives=args.negatives,
-            deletions=args.deletions,
-            pool=pool,
-            other_articles=args.other_articles,
-            typed_share=args.typed_share,
-            swaps=args.swaps,
-            leads=args.leads,
-            context=args.context,
-        )
+        for pair in pairs_of(articles, {a["title"] for a in articles} - held, **squad_only)
     ]
-
-    def every_question(articles: list[dict[str, Any]], typed_share: float = 0.0) -> list[Pair]:
-        """Pairs for all the questions of ``articles`` (SQuADShifts, Reuters), as for SQuAD's."""
-        return training_pairs(
-            articles,
-            {a["title"] for a in articles},
-            args.seed,
-            seen=seen,
-            paragraph_negatives=args.negatives,
-            deletions=args.deletions,
-            typed_share=typed_share,
-            leads=args.leads,
-            context=args.context,
-        )
 
     shifted = 0
     if args.shifts:
-        extra = [pair for path in SHIFTS for pair in every_question(shift_articles(path), typed_share=args.typed_share)]
+        extra = [pair for path in SHIFTS for pair in pairs_of(shift_articles(path), typed_share=args.typed_share)]
         asked = sorted({p.question for p in extra})
         keep = set(asked if args.shifts < 0 else rng.sample(asked, min(args.shifts, len(asked))))
         shifted = len(keep)
@@ -319,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         stories = news_articles(REUTERS, args.news, args.seed, near_misses=args.news_near_misses, leads=args.news_leads)
         news = len(stories)
-        pairs += every_question(stories)
+        pairs += pairs_of(stories)
     if args.limit:
         if args.listwise:  # whole questions, so each keeps its competing sentences
             asked = sorted({p.question for p in pairs})
