@@ -67,14 +67,14 @@ def main() -> None:
     args = parser.parse_args()
     choices = [replace(SearchSettings(), reader=reader) for reader in args.readers]
     choices += [replace(SearchSettings(), reader="passage", reader_model=name) for name in args.reader_model]
-    print(f"{'set':<11} {'reader':<36} {'sentence':>8} {'words F1':>8} {'refused':>8} {'unanswerable refused':>26}  ms")
+    print(f"{'set':<12} {'reader':<36} {'sentence':>8} {'words F1':>8} {'refused':>8} {'unanswerable refused':>26}  ms")
     data_dir = args.data_dir or default_data_dir()
     for name, path, extra in question_sets(Path(args.shared), every=True):
         if name not in args.sets and "all" not in args.sets:
             continue
         missing = next((p for p in [path, *extra.get("articles", [])] if not p.exists()), None)
         if missing:
-            print(f"{name:<11} skipped: {missing} not found")
+            print(f"{name:<12} skipped: {missing} not found")
             continue
         if args.data_dir:
             extra = {**extra, "collection": COLLECTIONS[name]}
@@ -99,7 +99,7 @@ def main() -> None:
                 target = args.details / re.sub(r"[^\w.-]+", "-", f"{name} {label}.jsonl")
                 target.write_text("".join(json.dumps(d) + "\n" for d in details))
             print(
-                f"{name:<11} {label:<36} {sentence:>8.3f} {words:>8.3f} {1 - len(shown) / len(answerable):>8.1%} "
+                f"{name:<12} {label:<36} {sentence:>8.3f} {words:>8.3f} {1 - len(shown) / len(answerable):>8.1%} "
                 f"{refused(details, at, False):>8.1%} of {unanswerable:<3} at {refused(details, at, True):>5.1%} "
                 f"{report['latency_ms_median']:>5.0f}/{report['latency_ms_p95']:<4.0f} ({seconds:.0f} s)",
                 flush=True,
