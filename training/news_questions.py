@@ -67,8 +67,11 @@ def _sentences(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def _answer_in(sentence: str, rng: random.Random) -> tuple[str, int, int] | None:
-    """(wh-words, start, end) of one figure, date or name the sentence states, or None."""
+KINDS = ("how much", "how many", "when", "who", "which company")
+
+
+def _answer_in(sentence: str, rng: random.Random, kinds: tuple[str, ...] = KINDS) -> tuple[str, int, int] | None:
+    """(wh-words, start, end) of one figure, date or name the sentence states, of one of ``kinds``, or None."""
     found: list[tuple[str, int, int]] = []
     for wh, pattern in _PATTERNS:
         for match in pattern.finditer(sentence):
@@ -83,6 +86,7 @@ def _answer_in(sentence: str, rng: random.Random) -> tuple[str, int, int] | None
     for match in _COMPANY.finditer(sentence):
         if match.start() > 0 and match.group().split()[0] not in {"Co", "Inc", "Corp", "Ltd", "Plc", "Group"}:
             found.append(("which company", match.start(), match.end()))
+    found = [f for f in found if f[0].startswith(kinds)]
     return rng.choice(found) if found else None
 
 
@@ -129,7 +133,14 @@ def _article(key: str, headline: str, sentences: list[tuple[int, str]], qas: dic
 
 
 def news_articles(
-    path: Path, count: int, seed: int, *, near_misses: float = 0.3, leads: float = 0.0, last_newid: int = 11000
+    path: Path,
+    count: int,
+    seed: int,
+    *,
+    near_misses: float = 0.3,
+    leads: float = 0.0,
+    kinds: tuple[str, ...] = KINDS,
+    last_newid: int = 11000,
 ) -> list[dict[str, Any]]:
     """``count`` questions over Reuters stories with NEWID <= ``last_newid``, as SQuAD-shaped articles.
 
@@ -137,6 +148,7 @@ def news_articles(
     sentence taken out (unanswerable; the title gains "/without" so both can be trained on). ``leads``
     of the stories are asked about their first sentence, where a wire story states its main figure
     (drawn at random, 30 % of the Reuters answers already lie there); 0 draws exactly as before.
+    ``kinds`` are the questions' wh-words that may be asked (``KINDS``, all of them, by default).
     """
     rng = random.Random(seed)
     stories = []
@@ -159,7 +171,7 @@ def news_articles(
         sentence = sentences[index][1]
         if len(sentence.split()) < 8:
             continue
-        found = _answer_in(sentence, rng)
+        found = _answer_in(sentence, rng, kinds)
         if found is None:
             continue
         wh, start, end = found

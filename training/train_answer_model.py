@@ -39,7 +39,7 @@ from answer_data import (  # noqa: E402
     shift_articles,
     training_pairs,
 )
-from news_questions import news_articles  # noqa: E402
+from news_questions import KINDS, news_articles  # noqa: E402
 
 from embeddings import DEFAULT_MODEL  # noqa: E402
 from embeddings.pair_classifier import (  # noqa: E402
@@ -240,6 +240,14 @@ def main(argv: list[str] | None = None) -> int:
         "its main figure (balances --leads; 0: a sentence at random)",
     )
     parser.add_argument(
+        "--news-kinds",
+        nargs="+",
+        choices=KINDS,
+        default=list(KINDS),
+        metavar="KIND",
+        help=f"the kinds of --news question to ask (default: all of {', '.join(KINDS)})",
+    )
+    parser.add_argument(
         "--resume",
         type=Path,
         help="start from the trained answer model in this folder instead of the base model (continued training)",
@@ -312,7 +320,14 @@ def main(argv: list[str] | None = None) -> int:
         if not REUTERS.is_file():
             print(f"error: {REUTERS} not found; --news reads the Reuters stories there", file=sys.stderr)
             return 2
-        stories = news_articles(REUTERS, args.news, args.seed, near_misses=args.news_near_misses, leads=args.news_leads)
+        stories = news_articles(
+            REUTERS,
+            args.news,
+            args.seed,
+            near_misses=args.news_near_misses,
+            leads=args.news_leads,
+            kinds=tuple(args.news_kinds),
+        )
         news = len(stories)
         pairs += pairs_of(stories)
     if args.limit:
@@ -429,6 +444,7 @@ def main(argv: list[str] | None = None) -> int:
                     "reuters_questions": news,
                     "reuters_near_miss_share": args.news_near_misses,
                     "reuters_lead_share": args.news_leads,
+                    "reuters_question_kinds": args.news_kinds,
                     "reuters_newid_at_most": 11000,
                 }
                 if news

@@ -101,6 +101,20 @@ def test_a_lead_share_asks_the_first_sentence_and_training_makes_it_the_positive
 
 
 @pytest.mark.shared
+def test_kinds_leave_out_the_questions_not_named(tmp_path: Path) -> None:
+    path = write(tmp_path)
+
+    def asked(**kinds: tuple[str, ...]) -> set[str]:
+        return {
+            str(qa["question"]).split()[0]
+            for seed in range(6)
+            for _, qa, _ in questions(news_articles(path, 100, seed=seed, near_misses=0.0, **kinds))
+        }
+
+    assert {"how", "when", "who"} <= asked()  # the stories hold a figure, a date and a name
+    assert asked(kinds=("how much", "when")) == {"how", "when"}
+
+
 def test_continued_training_on_news_questions_writes_a_card_naming_both_stages(tmp_path: Path) -> None:
     """A few steps of ``train_answer_model.py --resume`` from the shipped model with Reuters questions."""
     from training.train_answer_model import REUTERS, SQUAD2, main
