@@ -39,6 +39,7 @@ COLLECTIONS = {
     "dev-24": "dev24",
     "BBC": "bbc-business-tech",
     "BBC dev": "bbc-business-tech",
+    "BBC dev full": "bbc-business-tech",
     "BBC typed": "bbc-politics-sport-entertainment",
     "QuAIL news": "quail-news",
     "SQuAD2 out": "squad2-held-out",

@@ -14,10 +14,11 @@ retrieval, the model reader's shortlist), then chooses on them, and only on them
   things a collection never mentions, which SQuAD 2.0's near misses do not cover;
 - the "not found" threshold: the highest that refuses at most BUDGET of the answerable questions.
 
-With ``--news FILE --news-articles DIR...`` the selection weights are chosen on the mean of the
-held-out articles' answer sentences and a news development set's (typed questions over other BBC
-articles than the test sets use: benchmarks/data/bbc_typed_dev_questions.json): Wikipedia questions
-copy their answer sentence's words, typed news questions do not, and a lead restates them.
+With ``--news FILE... --news-articles DIR...`` the selection weights are chosen on the mean of the
+held-out articles' answer sentences and each news development set's (questions over other BBC
+articles than the test sets use: benchmarks/data/bbc_typed_dev_questions.json, typed, and
+bbc_wellformed_dev_questions.json, written out in full): Wikipedia questions copy their answer
+sentence's words, news questions do not, and a lead restates them.
 
 All of it goes into qa/models/answer/model.json. The BBC test sets and QuAIL are not looked at here.
 """
@@ -141,12 +142,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--news",
         type=Path,
-        help="also choose the selection weights on this news development set's answerable questions "
+        nargs="+",
+        default=[],
+        help="also choose the selection weights on these news development sets' answerable questions "
         "(e.g. benchmarks/data/bbc_typed_dev_questions.json), asked of --news-articles",
     )
     parser.add_argument("--news-articles", type=Path, nargs="*", default=[], help="the articles --news asks of")
     args = parser.parse_args(argv)
-    if args.news is not None and not args.news_articles:
+    if args.news and not args.news_articles:
         print("error: --news needs --news-articles (the folders its questions are asked of)", file=sys.stderr)
         return 2
     if not args.squad2.is_file():
@@ -169,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def calibrate(args: argparse.Namespace, scorer: PairClassifier, spans: SpanReader | None = None) -> int:
     asked = held_out_questions(args.squad2, scorer, spans)
-    news = news_questions(args.news, args.news_articles, scorer, spans) if args.news is not None else []
+    news = [news_questions(file, args.news_articles, scorer, spans) for file in args.news]
     kinds = np.array([kind for kind, _, _, _ in asked])
     answerable = kinds == "answerable"
 
@@ -188,9 +191,9 @@ def calibrate(args: argparse.Namespace, scorer: PairClassifier, spans: SpanReade
         )
 
     def found(weights: tuple[float, float, float]) -> float:
-        """Answer sentences found: on the held-out articles, or the mean of those and the news set's."""
+        """Answer sentences found: on the held-out articles, or the mean of those and each news set's."""
         squad = float(correct(chosen(weights))[answerable].mean())
-        return squad if not news else (squad + float(correct(chosen(weights, news), news).mean())) / 2
+        return float(np.mean([squad, *(correct(chosen(weights, one), one).mean() for one in news)]))
 
     has_spans = any(s.span is not None for _, _, scored, _ in asked for s in scored)
     grid = [
@@ -239,7 +242,8 @@ def calibrate(args: argparse.Namespace, scorer: PairClassifier, spans: SpanReade
         "span_weight": weight[1],
         "answer_sentence_by_weights": {" ".join(map(str, w)): round(v, 4) for w, v in by_weight.items()},
         "chosen_on": f"{args.squad2.name} held-out articles"
-        + (f" and {args.news.name} ({len(news)} questions), the mean of the two" if news else ""),
+        + "".join(f", {file.name} ({len(one)} questions)" for file, one in zip(args.news, news, strict=True))
+        + (", the mean of each" if news else ""),
     }
     if spans is not None:
         card["selection"] |= {"passage_weight": weight[2], "passage_model": spans.name}

@@ -1,0 +1,42 @@
+"""The BBC question files the figures rest on: answers where they say, development and test apart."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import shared_path
+
+DATA = Path(__file__).resolve().parents[1] / "benchmarks" / "data"
+TESTS = ("bbc_questions.json", "bbc_typed_questions.json")
+DEVELOPMENT = ("bbc_typed_dev_questions.json", "bbc_wellformed_dev_questions.json")
+
+
+def load(name: str) -> dict[str, list[dict[str, object]]]:
+    return json.loads((DATA / name).read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("name", TESTS + DEVELOPMENT)
+def test_every_answer_occurs_in_its_article(name: str) -> None:
+    bbc = shared_path("data", "bbc_news", "bbc")
+    for question in load(name)["questions"]:
+        raw = (bbc / str(question["article"])).read_bytes()
+        text = raw.decode("utf-8", errors="replace") + raw.decode("latin-1")  # the corpus mixes both
+        missing = [a for a in question["answers"] if a not in text]  # type: ignore[attr-defined]
+        assert not missing, (name, question["question"], missing)
+
+
+def test_development_sets_ask_of_no_test_article() -> None:
+    def articles(names: tuple[str, ...]) -> set[str]:
+        return {str(q["article"]) for name in names for q in load(name)["questions"]}
+
+    assert not articles(DEVELOPMENT) & articles(TESTS)
+
+
+def test_well_formed_development_questions_read_as_questions() -> None:
+    questions = [str(q["question"]) for q in load("bbc_wellformed_dev_questions.json")["questions"]]
+    assert len(questions) == 60
+    assert all(re.match(r"[A-Z].*\?$", q) for q in questions)
