@@ -79,12 +79,16 @@ Asked = tuple[str, tuple[str, ...], list[Scored], list[float]]
 
 
 def news_questions(
-    file: Path, articles: list[Path], scorer: PairClassifier, spans: SpanReader | None = None
-) -> list[Asked]:
-    """The answerable questions of a news development set (this project's question-file shape) asked of its
-    articles, as ``held_out_questions`` asks the SQuAD ones."""
-    asked = [(q.text, q.answers, "answerable") for q in load_question_file(file).answerable]
-    return ask_all(read_paths(articles).articles, asked, scorer, spans)
+    files: list[Path], articles: list[Path], scorer: PairClassifier, spans: SpanReader | None = None
+) -> list[list[Asked]]:
+    """The answerable questions of each news development set (this project's question-file shape) asked of
+    their articles (one collection for all), as ``held_out_questions`` asks the SQuAD ones."""
+    sets = [[(q.text, q.answers, "answerable") for q in load_question_file(file).answerable] for file in files]
+    if not sets:
+        return []
+    answered = ask_all(read_paths(articles).articles, [a for one in sets for a in one], scorer, spans)
+    ends = np.cumsum([len(one) for one in sets])
+    return [answered[end - len(one) : end] for one, end in zip(sets, ends, strict=True)]
 
 
 def held_out_questions(squad2: Path, scorer: PairClassifier, spans: SpanReader | None = None) -> list[Asked]:
@@ -172,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def calibrate(args: argparse.Namespace, scorer: PairClassifier, spans: SpanReader | None = None) -> int:
     asked = held_out_questions(args.squad2, scorer, spans)
-    news = [news_questions(file, args.news_articles, scorer, spans) for file in args.news]
+    news = news_questions(args.news, args.news_articles, scorer, spans)
     kinds = np.array([kind for kind, _, _, _ in asked])
     answerable = kinds == "answerable"
 
@@ -244,6 +248,13 @@ def calibrate(args: argparse.Namespace, scorer: PairClassifier, spans: SpanReade
         "chosen_on": f"{args.squad2.name} held-out articles"
         + "".join(f", {file.name} ({len(one)} questions)" for file, one in zip(args.news, news, strict=True))
         + (", the mean of each" if news else ""),
+        "answer_sentence_by_set": {
+            f"{args.squad2.name} held-out articles": round(float(right[answerable].mean()), 4),
+            **{
+                file.name: round(float(correct(chosen(weight, one), one).mean()), 4)
+                for file, one in zip(args.news, news, strict=True)
+            },
+        },
     }
     if spans is not None:
         card["selection"] |= {"passage_weight": weight[2], "passage_model": spans.name}
