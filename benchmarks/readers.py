@@ -40,6 +40,8 @@ COLLECTIONS = {
     "BBC": "bbc-business-tech",
     "BBC dev": "bbc-business-tech",
     "BBC dev full": "bbc-business-tech",
+    "BBC dev full2": "bbc-business-tech",
+    "BBC dev pse": "bbc-politics-sport-entertainment",
     "BBC typed": "bbc-politics-sport-entertainment",
     "QuAIL news": "quail-news",
     "SQuAD2 out": "squad2-held-out",

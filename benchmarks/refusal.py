@@ -28,13 +28,19 @@ HELD_OUT_OF_TRAINING = ("1973_oil_crisis", "Harvard_University", "Force")
 
 
 def question_sets(shared: Path, every: bool = False) -> list[tuple[str, Path, dict[str, Any]]]:
-    """The sets this benchmark asks; with ``every``, also the two BBC development sets, the Reuters sets
+    """The sets this benchmark asks; with ``every``, also the four BBC development sets, the Reuters sets
     and the seed article (benchmarks/readers.py; docs/quality.md describes each)."""
     bbc = shared / "data" / "bbc_news" / "bbc"
     reuters = shared / "data" / "reuters21578" / "reuters21578.jsonl"
     more: list[tuple[str, Path, dict[str, Any]]] = [
         ("BBC dev", HERE / "bbc_typed_dev_questions.json", {"articles": [bbc / "business", bbc / "tech"]}),
         ("BBC dev full", HERE / "bbc_wellformed_dev_questions.json", {"articles": [bbc / "business", bbc / "tech"]}),
+        ("BBC dev full2", HERE / "bbc_wellformed_dev2_questions.json", {"articles": [bbc / "business", bbc / "tech"]}),
+        (
+            "BBC dev pse",
+            HERE / "bbc_typed_dev_pse_questions.json",
+            {"articles": [bbc / "politics", bbc / "sport", bbc / "entertainment"]},
+        ),
         ("Reuters", HERE / "reuters_typed_questions.json", {"articles": [reuters]}),
         ("Reuters time", HERE / "reuters_time_questions.json", {"articles": [reuters]}),
         ("seed", HERE / "seed_questions.json", {"articles": [shared / "seeds" / "000_78cd7df64d3b7e3d.txt"]}),

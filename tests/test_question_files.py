@@ -12,7 +12,12 @@ from tests.conftest import shared_path
 
 DATA = Path(__file__).resolve().parents[1] / "benchmarks" / "data"
 TESTS = ("bbc_questions.json", "bbc_typed_questions.json")
-DEVELOPMENT = ("bbc_typed_dev_questions.json", "bbc_wellformed_dev_questions.json")
+DEVELOPMENT = (
+    "bbc_typed_dev_questions.json",
+    "bbc_wellformed_dev_questions.json",
+    "bbc_wellformed_dev2_questions.json",
+    "bbc_typed_dev_pse_questions.json",
+)
 
 
 def load(name: str) -> dict[str, list[dict[str, object]]]:
@@ -36,7 +41,13 @@ def test_development_sets_ask_of_no_test_article() -> None:
     assert not articles(DEVELOPMENT) & articles(TESTS)
 
 
-def test_well_formed_development_questions_read_as_questions() -> None:
-    questions = [str(q["question"]) for q in load("bbc_wellformed_dev_questions.json")["questions"]]
-    assert len(questions) == 60
-    assert all(re.match(r"[A-Z].*\?$", q) for q in questions)
+@pytest.mark.parametrize("name", ["bbc_wellformed_dev_questions.json", "bbc_wellformed_dev2_questions.json"])
+def test_well_formed_development_questions_read_as_questions(name: str) -> None:
+    data = load(name)
+    questions = [str(q["question"]) for q in data["questions"] + data["unanswerable"]]
+    assert all(re.match(r"[A-Z].*\?$", q) for q in questions), name
+
+
+def test_development_sets_do_not_repeat_a_question() -> None:
+    asked = [str(q["question"]).casefold() for name in DEVELOPMENT + TESTS for q in load(name)["questions"]]
+    assert len(asked) == len(set(asked))
