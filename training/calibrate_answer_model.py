@@ -86,9 +86,8 @@ def news_questions(
     sets = [[(q.text, q.answers, "answerable") for q in load_question_file(file).answerable] for file in files]
     if not sets:
         return []
-    answered = ask_all(read_paths(articles).articles, [a for one in sets for a in one], scorer, spans)
-    ends = np.cumsum([len(one) for one in sets])
-    return [answered[end - len(one) : end] for one, end in zip(sets, ends, strict=True)]
+    answered = iter(ask_all(read_paths(articles).articles, [a for one in sets for a in one], scorer, spans))
+    return [[next(answered) for _ in one] for one in sets]
 
 
 def held_out_questions(squad2: Path, scorer: PairClassifier, spans: SpanReader | None = None) -> list[Asked]:
