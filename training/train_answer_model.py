@@ -40,6 +40,7 @@ from answer_data import (  # noqa: E402
     training_pairs,
 )
 from news_questions import KINDS, news_articles  # noqa: E402
+from written_questions import QUESTIONS, written_articles  # noqa: E402
 
 from embeddings import DEFAULT_MODEL  # noqa: E402
 from embeddings.pair_classifier import (  # noqa: E402
@@ -63,6 +64,7 @@ SQUAD2 = SHARED / "squad_v2" / "squad2-dev24-articles.json"
 SQUAD1 = SHARED / "squad_v1.1" / "dev-24.json"
 SHIFTS = [SHARED / "squadshifts" / f for f in ("new_wiki_v1.0.json", "reddit_v1.0.json", "amazon_reviews_v1.0.json")]
 REUTERS = SHARED / "reuters21578" / "reuters21578.jsonl"
+BBC = SHARED / "bbc_news" / "bbc"
 # SQuAD 2.0 articles kept out of training: the reader's threshold is chosen on these.
 HELD_OUT = ("1973_oil_crisis", "Harvard_University", "Force")
 NAME = "article-qa-answer-minilm-l6"
@@ -248,6 +250,11 @@ def main(argv: list[str] | None = None) -> int:
         help=f"the kinds of --news question to ask (default: all of {', '.join(KINDS)})",
     )
     parser.add_argument(
+        "--written",
+        action="store_true",
+        help=f"add the questions written over BBC stories no test or development set uses ({QUESTIONS.name})",
+    )
+    parser.add_argument(
         "--resume",
         type=Path,
         help="start from the trained answer model in this folder instead of the base model (continued training)",
@@ -329,6 +336,14 @@ def main(argv: list[str] | None = None) -> int:
             kinds=tuple(args.news_kinds),
         )
         news = len(stories)
+        pairs += pairs_of(stories)
+    written = 0
+    if args.written:
+        if not BBC.is_dir():
+            print(f"error: {BBC} not found; --written reads the BBC stories there", file=sys.stderr)
+            return 2
+        stories = written_articles(BBC)
+        written = sum(len(p["qas"]) for a in stories for p in a["paragraphs"])
         pairs += pairs_of(stories)
     if args.limit:
         if args.listwise:  # whole questions, so each keeps its competing sentences
@@ -450,6 +465,7 @@ def main(argv: list[str] | None = None) -> int:
                 if news
                 else {}
             ),
+            **({"bbc_written_questions": f"{QUESTIONS.name}: {written}"} if written else {}),
             **({"replayed_questions": args.replay} if args.resume else {}),
             "pairs": len(pairs),
             "positive_pairs": int(positives),
