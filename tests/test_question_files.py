@@ -51,3 +51,28 @@ def test_well_formed_development_questions_read_as_questions(name: str) -> None:
 def test_development_sets_do_not_repeat_a_question() -> None:
     asked = [str(q["question"]).casefold() for name in DEVELOPMENT + TESTS for q in load(name)["questions"]]
     assert len(asked) == len(set(asked))
+
+
+TRAINING = Path(__file__).resolve().parents[1] / "training" / "data" / "bbc_training_questions.json"
+
+
+def test_training_questions_ask_of_no_test_or_development_article() -> None:
+    training = json.loads(TRAINING.read_text(encoding="utf-8"))
+    trained = {str(q["article"]) for q in training["questions"] + training["unanswerable"]}
+    measured = {str(q["article"]) for name in TESTS + DEVELOPMENT for q in load(name)["questions"]}
+    # The measured sets' near misses name the stories they were checked against in their notes.
+    for name in TESTS + DEVELOPMENT:
+        for item in load(name)["unanswerable"]:
+            for folder, number in re.findall(r"(business|tech|politics|sport|entertainment)/(\d{3})", str(item)):
+                measured.add(f"{folder}/{number}.txt")
+    assert trained and not trained & measured
+    asked = {str(q["question"]).casefold().rstrip("?") for name in TESTS + DEVELOPMENT for q in load(name)["questions"]}
+    assert not asked & {str(q["question"]).casefold().rstrip("?") for q in training["questions"]}
+
+
+def test_every_training_answer_occurs_in_its_story() -> None:
+    from training.written_questions import written_articles
+
+    articles = written_articles(shared_path("data", "bbc_news", "bbc"), TRAINING)  # raises naming a missing answer
+    answered = [qa for a in articles for p in a["paragraphs"] for qa in p["qas"] if qa["answers"]]
+    assert len(answered) == len(json.loads(TRAINING.read_text(encoding="utf-8"))["questions"])
