@@ -21,17 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from qa.language.sentences import split_sentences
+from qa.sources.text import decode_bytes
 
 QUESTIONS = Path(__file__).resolve().parent / "data" / "bbc_training_questions.json"
-
-
-def story_text(path: Path) -> str:
-    """A BBC file's text; the corpus mixes UTF-8 and Latin-1 files."""
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
 
 
 def headline_and_body(text: str) -> tuple[str, str]:
@@ -64,7 +56,7 @@ def written_articles(bbc: Path, path: Path = QUESTIONS) -> list[dict[str, Any]]:
         story = bbc / name
         if not story.is_file():
             raise FileNotFoundError(f"{path.name}: story {story} not found; is ../shared/data/bbc_news there?")
-        headline, body = headline_and_body(story_text(story))
+        headline, body = headline_and_body(decode_bytes(story.read_bytes()) or "")
         qas = []
         for item in items:
             answers = [" ".join(str(a).split()) for a in item.get("answers", [])]
